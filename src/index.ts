@@ -1,0 +1,32 @@
+/**
+ * `stowage`: Django's file-storage model for Node.js. This entry point loads no driver
+ * SDK; drivers come from `stowage/memory`, `stowage/fs`, `stowage/minio`, `stowage/s3`,
+ * or lazily through `createStorage` / `createStorageFromEnv`.
+ */
+
+export type { Content } from './content.js';
+export { guessContentType } from './content.js';
+export type {
+  ByteRange,
+  Capabilities,
+  Driver,
+  FileStat,
+  HealthStatus,
+  ListEntry,
+  ListOptions,
+  ReadOptions,
+  ReadResult,
+  UploadUrl,
+  UploadUrlOptions,
+  UrlOptions,
+  WriteBody,
+  WriteOptions,
+} from './driver.js';
+export type { Operation, StorageErrorCode, StorageErrorOptions } from './errors.js';
+export { ERROR_CODES, isStorageError, StorageError } from './errors.js';
+export { isoDatePrefix } from './iso-date.js';
+export { generateFilename, getValidName, MAX_NAME_BYTES, MAX_SEGMENT_BYTES, normalizeName } from './names.js';
+export type { ListdirResult, OpenOptions, SaveOptions, StorageOptions } from './storage.js';
+export { Storage } from './storage.js';
+export { StoredFile } from './stored-file.js';
+export { compareNames, encodeName } from './utf8.js';

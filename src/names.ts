@@ -1,0 +1,149 @@
+/**
+ * Object names: the one module that validates and normalises them (Django's
+ * `validate_file_name`, `get_valid_filename`, `get_available_name`, `generate_filename`).
+ * Drivers receive only names that passed `normalizeName`.
+ */
+import { randomInt } from 'node:crypto';
+import { StorageError } from './errors.js';
+
+/** S3's key limit (1024 bytes of UTF-8); applied to every driver so names port between them. */
+export const MAX_NAME_BYTES = 1024;
+/** Most file systems' limit for one path segment (NAME_MAX); applied to every driver. */
+export const MAX_SEGMENT_BYTES = 255;
+/** Length of the random part of an alternative name, as in Django. */
+const ALTERNATIVE_SUFFIX_LENGTH = 7;
+const ALPHANUMERICS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const WINDOWS_DRIVE = /^[A-Za-z]:/;
+
+/**
+ * Checks a name and returns its canonical form: `.` segments and repeated slashes are
+ * dropped. Rejects with INVALID_NAME, before any I/O, names that are empty, absolute
+ * (`/x`, `\x`, `C:x`), contain a `..` segment (with `/` or `\` as separator), a NUL or
+ * control character, end in a separator or exceed the length limits.
+ */
+export function normalizeName(name: string): string {
+  if (typeof name !== 'string') throw invalid(String(name), 'a name must be a string');
+  if (CONTROL_CHARACTERS.test(name)) {
+    throw invalid(name, 'names may not contain NUL or control characters');
+  }
+  if (name.startsWith('/') || name.startsWith('\\') || WINDOWS_DRIVE.test(name)) {
+    throw invalid(name, 'names are relative to the storage root; remove the leading / or drive');
+  }
+  // Django treats backslashes as separators when it looks for traversal; so do we.
+  if (name.split(/[/\\]/).includes('..')) {
+    throw invalid(name, 'names may not contain ".." segments');
+  }
+  if (name.endsWith('/')) {
+    throw invalid(name, 'a name must end in a file name, not in "/"');
+  }
+  const segments = name.split('/').filter((segment) => segment !== '' && segment !== '.');
+  const normalized = segments.join('/');
+  if (normalized === '') throw invalid(name, 'the name is empty once normalised');
+  if (Buffer.byteLength(normalized) > MAX_NAME_BYTES) {
+    throw invalid(name, `names are limited to ${MAX_NAME_BYTES} bytes of UTF-8`);
+  }
+  if (segments.some((segment) => Buffer.byteLength(segment) > MAX_SEGMENT_BYTES)) {
+    throw invalid(name, `each path segment is limited to ${MAX_SEGMENT_BYTES} bytes of UTF-8`);
+  }
+  return normalized;
+}
+
+/**
+ * Normalises a directory path for listdir/list: like `normalizeName`, but the empty
+ * string (the root) and a trailing slash are allowed. Returns '' or 'a/b/' (with slash).
+ */
+export function normalizePrefix(path: string): string {
+  if (path === '' || path === '.' || path === './' || path === '/') return '';
+  const trimmed = path.replace(/\/+$/, '');
+  return `${normalizeName(trimmed)}/`;
+}
+
+/**
+ * Django's `get_valid_filename`: strips surrounding whitespace, turns spaces into
+ * underscores and drops everything that is not alphanumeric, dash, underscore or dot.
+ */
+export function getValidName(name: string): string {
+  const cleaned = String(name)
+    .trim()
+    .replace(/ /g, '_')
+    .replace(/[^-\p{L}\p{N}_.]/gu, '');
+  if (cleaned === '' || cleaned === '.' || cleaned === '..') {
+    throw invalid(name, 'no valid file name can be derived from it');
+  }
+  return cleaned;
+}
+
+/**
+ * Django's `generate_filename`: keeps the directory part (which may not contain `..`)
+ * and applies `getValidName` to the file name.
+ */
+export function generateFilename(filename: string): string {
+  const name = String(filename).replace(/\\/g, '/');
+  const slash = name.lastIndexOf('/');
+  const dir = slash === -1 ? '' : name.slice(0, slash);
+  if (dir.split('/').includes('..')) throw invalid(filename, 'the directory may not contain ".."');
+  const file = getValidName(name.slice(slash + 1));
+  return normalizeName(dir === '' ? file : `${dir}/${file}`);
+}
+
+/** A name split as Django splits it: `a/b/photo.tar.gz` → dir `a/b`, root `photo`, ext `.tar.gz`. */
+export interface NameParts {
+  dir: string;
+  root: string;
+  ext: string;
+}
+
+export function splitName(name: string): NameParts {
+  const slash = name.lastIndexOf('/');
+  const dir = slash === -1 ? '' : name.slice(0, slash);
+  const file = name.slice(slash + 1);
+  // pathlib's suffixes: leading dots belong to the root; none if the name ends in ".".
+  const leadingDots = file.length - file.replace(/^\.+/, '').length;
+  const firstDot = file.indexOf('.', leadingDots);
+  const ext = firstDot === -1 || file.endsWith('.') ? '' : file.slice(firstDot);
+  return { dir, root: file.slice(0, file.length - ext.length), ext };
+}
+
+/** `root_<7 random alphanumerics>ext`, in the name's directory. */
+export function alternativeName({ dir, root, ext }: NameParts): string {
+  let suffix = '';
+  for (let i = 0; i < ALTERNATIVE_SUFFIX_LENGTH; i++) {
+    suffix += ALPHANUMERICS[randomInt(ALPHANUMERICS.length)];
+  }
+  const file = `${root}_${suffix}${ext}`;
+  return dir === '' ? file : `${dir}/${file}`;
+}
+
+/**
+ * A source of candidate names for one save, following Django's `get_available_name`:
+ * the name itself first (when it fits `maxLength`), then alternatives, truncating the
+ * root so each fits. Throws INVALID_NAME when the root would be truncated to nothing.
+ */
+export function nameCandidates(name: string, maxLength?: number): () => string {
+  const parts = splitName(name);
+  let first = true;
+  return () => {
+    if (first) {
+      first = false;
+      if (maxLength === undefined || name.length <= maxLength) return name;
+    }
+    let candidate = alternativeName(parts);
+    if (maxLength !== undefined && candidate.length > maxLength) {
+      const truncation = candidate.length - maxLength;
+      parts.root = parts.root.slice(0, -truncation);
+      if (parts.root === '') {
+        throw invalid(name, `no available name fits in ${maxLength} characters; allow a longer maxLength`);
+      }
+      candidate = alternativeName(parts);
+    }
+    return candidate;
+  };
+}
+
+function invalid(name: string, why: string): StorageError {
+  return new StorageError('INVALID_NAME', `Invalid name ${JSON.stringify(name)}: ${why}.`, {
+    name,
+  });
+}
