@@ -4,6 +4,14 @@
  * or lazily through `createStorage` / `createStorageFromEnv`.
  */
 
+export type { BucketAdmin, BucketSettings, InitializeReport, PolicyDocument, PolicyHook } from './buckets.js';
+export {
+  BucketPlan,
+  initializeBuckets,
+  parsePolicyHooks,
+  publicReadPolicy,
+  samePolicy,
+} from './buckets.js';
 export type { Content } from './content.js';
 export { guessContentType } from './content.js';
 export type {
@@ -22,10 +30,14 @@ export type {
   WriteBody,
   WriteOptions,
 } from './driver.js';
+export type { Env } from './env.js';
+export { checkOptionKeys, EnvReader } from './env.js';
 export type { Operation, StorageErrorCode, StorageErrorOptions } from './errors.js';
 export { ERROR_CODES, isStorageError, StorageError } from './errors.js';
 export { isoDatePrefix } from './iso-date.js';
 export { generateFilename, getValidName, MAX_NAME_BYTES, MAX_SEGMENT_BYTES, normalizeName } from './names.js';
+export type { DriverEntry, DriverName, StorageAlias, StorageConfig } from './registry.js';
+export { createStorage, createStorageFromEnv, DRIVER_NAMES } from './registry.js';
 export type { ListdirResult, OpenOptions, SaveOptions, StorageOptions } from './storage.js';
 export { Storage } from './storage.js';
 export { StoredFile } from './stored-file.js';

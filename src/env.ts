@@ -1,0 +1,111 @@
+/**
+ * Reading configuration from environment variables. Every reader validates its value
+ * and names the variable in the INVALID_CONFIG error; secrets never reach a message.
+ */
+import { StorageError } from './errors.js';
+
+export type Env = Record<string, string | undefined>;
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off', '']);
+
+/** Typed, validating access to environment variables. Unset and empty read as absent. */
+export class EnvReader {
+  readonly #env: Env;
+
+  constructor(env: Env) {
+    this.#env = env;
+  }
+
+  /** The variable's value, or undefined when it is unset or empty. */
+  string(name: string): string | undefined {
+    const value = this.#env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  /** The variable's value; INVALID_CONFIG naming it when it is unset. */
+  required(name: string, why: string): string {
+    const value = this.string(name);
+    if (value === undefined) throw configError(name, `is required ${why}`);
+    return value;
+  }
+
+  /** true/false, 1/0, yes/no, on/off. */
+  boolean(name: string): boolean | undefined {
+    const value = this.#env[name];
+    if (value === undefined) return undefined;
+    const lower = value.trim().toLowerCase();
+    if (TRUE.has(lower)) return true;
+    if (FALSE.has(lower)) return lower === '' ? undefined : false;
+    throw configError(name, `must be true or false (got ${JSON.stringify(value)})`);
+  }
+
+  /** A number within [min, max]; integers only unless `integer: false`. */
+  number(name: string, limits: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    const { min = -Infinity, max = Infinity, integer = true } = limits;
+    if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+      const range = `${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}`;
+      throw configError(name, `must be ${range} (got ${JSON.stringify(raw)})`);
+    }
+    return value;
+  }
+
+  /** A comma-separated list; blanks dropped. */
+  list(name: string): string[] | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    return raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  }
+
+  /** A JSON value. */
+  json(name: string): unknown {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    try {
+      return JSON.parse(raw);
+    } catch (error) {
+      throw configError(name, `must be valid JSON (${(error as Error).message})`);
+    }
+  }
+
+  /** One of `choices`. */
+  choice<T extends string>(name: string, choices: readonly T[]): T | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    if (!(choices as readonly string[]).includes(raw)) {
+      throw configError(name, `must be one of ${choices.join(', ')} (got ${JSON.stringify(raw)})`);
+    }
+    return raw as T;
+  }
+}
+
+/** INVALID_CONFIG naming the variable or option. */
+export function configError(variable: string, problem: string): StorageError {
+  return new StorageError('INVALID_CONFIG', `${variable} ${problem}.`, { operation: 'configure' });
+}
+
+/**
+ * Rejects option keys a driver does not know (a typo must not be silently ignored).
+ * `known` lists every accepted key.
+ */
+export function checkOptionKeys(driver: string, options: object, known: readonly string[]): void {
+  const unknown = Object.keys(options).filter((key) => !known.includes(key));
+  if (unknown.length > 0) {
+    throw new StorageError(
+      'INVALID_CONFIG',
+      `Unknown ${driver} option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; accepted options are ${known.join(', ')}.`,
+      { operation: 'configure' },
+    );
+  }
+}
+
+/** Removes undefined values, so that env-derived options do not shadow defaults. */
+export function defined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
