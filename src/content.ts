@@ -26,15 +26,12 @@ export function toWriteBody(content: Content, name: string): WriteBody {
   if (content instanceof Uint8Array) return { kind: 'bytes', data: content };
   if (typeof Blob !== 'undefined' && content instanceof Blob) {
     const web = content.stream() as unknown as WebReadableStream<Uint8Array>;
-    return { kind: 'stream', stream: asBuffers(Readable.fromWeb(web)), size: content.size };
+    return { kind: 'stream', stream: guarded(Readable.fromWeb(web), name), size: content.size };
   }
-  if (content instanceof Readable) return { kind: 'stream', stream: asBuffers(content) };
-  if (isWebStream(content)) {
-    return { kind: 'stream', stream: asBuffers(Readable.fromWeb(content as WebReadableStream)) };
-  }
-  if (isAsyncIterable(content)) {
-    return { kind: 'stream', stream: Readable.from(toBuffers(content), { objectMode: false }) };
-  }
+  if (content instanceof Readable) return { kind: 'stream', stream: guarded(content, name) };
+  if (isWebStream(content))
+    return { kind: 'stream', stream: guarded(Readable.fromWeb(content as WebReadableStream), name) };
+  if (isAsyncIterable(content)) return { kind: 'stream', stream: guarded(content, name) };
   throw new StorageError(
     'UNSUPPORTED',
     `Cannot save ${describe(content)}: pass a string, Buffer, Uint8Array, Blob, Node Readable, web ReadableStream or AsyncIterable<Uint8Array>.`,
@@ -54,21 +51,38 @@ export function guessContentType(name: string): string {
 }
 
 /**
- * Re-emits a stream's chunks as Buffers: streams in object mode or with an encoding
- * set yield strings, which drivers (and memfs) must not see.
+ * Re-emits the source's chunks as Buffers (streams in object mode or with an encoding
+ * yield strings, which drivers and memfs must not see), and turns a failure of the
+ * source into a StorageError, so that drivers pass it through instead of mistaking it
+ * for a storage fault (an ENOENT from the user's file stream is not a missing object).
  */
-function asBuffers(stream: Readable): Readable {
-  if (!stream.readableObjectMode && stream.readableEncoding === null) return stream;
-  return Readable.from(toBuffers(stream), { objectMode: false });
+function guarded(source: AsyncIterable<unknown>, name: string): Readable {
+  return Readable.from(toBuffers(source, name), { objectMode: false });
 }
 
-async function* toBuffers(source: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
-  for await (const chunk of source) {
-    if (Buffer.isBuffer(chunk)) yield chunk;
-    else if (typeof chunk === 'string') yield Buffer.from(chunk, 'utf8');
-    else if (chunk instanceof Uint8Array) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    else throw new TypeError(`a content stream yielded ${describe(chunk)}; yield Uint8Array chunks`);
+async function* toBuffers(source: AsyncIterable<unknown>, name: string): AsyncGenerator<Buffer> {
+  let bytes = 0;
+  try {
+    for await (const chunk of source) {
+      const buffer = toBuffer(chunk);
+      bytes += buffer.length;
+      yield buffer;
+    }
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new StorageError(
+      'UNEXPECTED',
+      `Reading the content failed after ${bytes} bytes (${detail}); nothing was stored.`,
+      { operation: 'save', name, cause: error },
+    );
   }
+}
+
+function toBuffer(chunk: unknown): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw new TypeError(`the content stream yielded ${describe(chunk)}; yield Uint8Array chunks`);
 }
 
 function isWebStream(value: unknown): value is ReadableStream<Uint8Array> {

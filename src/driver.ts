@@ -32,7 +32,10 @@ export type WriteBody =
   | { kind: 'bytes'; data: Uint8Array }
   | {
       kind: 'stream';
-      /** A Node stream of Buffer chunks. */
+      /**
+       * A Node stream of Buffer chunks. When the user's source fails, this stream
+       * errors with a StorageError (code UNEXPECTED); error mappers pass it through.
+       */
       stream: Readable;
       /** The byte count when the caller knows it (Blob, Content-Length). */
       size?: number | undefined;
