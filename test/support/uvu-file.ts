@@ -1,0 +1,54 @@
+/**
+ * Runs one uvu test file in this process and writes its counts as JSON to the path in
+ * STOWAGE_TEST_RESULT. A file that registers no suite (no `.run()` call) is a failure:
+ * uvu itself would pass it silently.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+type Runner = () => Promise<[errors: string | true, passed: number, skipped: number, total: number]>;
+type Queue = Array<Array<Runner | string | null>>;
+
+const file = process.argv[2];
+const resultPath = process.env.STOWAGE_TEST_RESULT;
+if (!file || !resultPath) throw new Error('usage: STOWAGE_TEST_RESULT=<path> uvu-file.ts <test file>');
+
+const counts = { total: 0, passed: 0, skipped: 0, failed: 0, suites: 0 };
+const write = () => writeFileSync(resultPath, JSON.stringify(counts));
+process.on('exit', write);
+
+const global = globalThis as unknown as { UVU_DEFER: number; UVU_QUEUE: Queue; UVU_INDEX: number };
+global.UVU_DEFER = 1;
+const uvu = await import('uvu');
+global.UVU_QUEUE.push([file]);
+global.UVU_INDEX = global.UVU_QUEUE.length - 1;
+await import(pathToFileURL(resolve(file)).href);
+
+const group = global.UVU_QUEUE[global.UVU_INDEX] ?? [];
+const runners = group.slice(1) as Runner[];
+counts.suites = runners.length;
+if (runners.length === 0) {
+  counts.failed = 1;
+  console.error(`${file}: registered no test suite — did it forget to call .run()?`);
+} else {
+  group.splice(
+    1,
+    runners.length,
+    ...runners.map((run) => async () => {
+      const result = await run();
+      const [, passed, skipped, total] = result;
+      counts.total += total;
+      counts.passed += passed;
+      counts.skipped += skipped;
+      counts.failed += total - passed;
+      if (total === 0) {
+        counts.failed += 1;
+        console.error(`${file}: a suite has no tests`);
+      }
+      return result;
+    }),
+  );
+  await uvu.exec();
+}
+write();
