@@ -158,7 +158,7 @@ export async function initializeBuckets(admin: BucketAdmin, plan: BucketPlan): P
         report.policySet.push(bucket);
         changed = true;
       }
-    } else if (current && current.Statement.some(isAnonymousAllow)) {
+    } else if (current?.Statement.some(isAnonymousAllow)) {
       const remaining = current.Statement.filter((statement) => !isAnonymousAllow(statement));
       if (remaining.length === 0) await admin.deletePolicy(bucket);
       else await admin.setPolicy(bucket, JSON.stringify({ ...current, Statement: remaining }));
