@@ -11,6 +11,9 @@
  * NOT_FOUND, and remove the reservation when the upload fails.
  */
 import { Readable } from 'node:stream';
+import { configError } from './env.js';
+import { MAX_URL_EXPIRY_SECONDS } from './storage.js';
+import { encodeName } from './utf8.js';
 
 /** User-metadata key (sent as `x-amz-meta-stowage-pending`) on a name reserved by an upload in progress. */
 export const PENDING_METADATA = 'stowage-pending';
@@ -58,4 +61,65 @@ export async function readHead(stream: Readable, limit: number): Promise<StreamH
     }
   }
   return { head, rest: Readable.from(replay(), { objectMode: false }) };
+}
+
+/** True when an object's user metadata marks it as a name reserved by an upload in progress. */
+export function isPending(metadata: Readonly<Record<string, string>> | undefined): boolean {
+  return metadata?.[PENDING_METADATA] !== undefined;
+}
+
+/**
+ * Checks a URL expiry setting: whole seconds from 1 to 7 days (S3's SigV4 limit).
+ * `setting` names the option or variable in the INVALID_CONFIG error.
+ */
+export function checkUrlExpiry(seconds: number, setting: string): number {
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_URL_EXPIRY_SECONDS) {
+    throw configError(
+      setting,
+      `must be a whole number of seconds from 1 to ${MAX_URL_EXPIRY_SECONDS} (7 days, the S3 limit for presigned URLs); got ${seconds}`,
+    );
+  }
+  return seconds;
+}
+
+/**
+ * The endpoint users reach the object store at (a CDN or reverse proxy), as a full
+ * URL that may carry a path prefix: `https://cdn.example.com/s3`. URLs are signed for
+ * its origin (the Host header the server sees) and the prefix is added afterwards,
+ * so the proxy must strip the prefix and pass the Host header through unchanged.
+ */
+export interface ExternalEndpoint {
+  /** `https://cdn.example.com` (scheme, host and port; no trailing slash). */
+  origin: string;
+  /** `''` or `/s3` (no trailing slash). */
+  pathPrefix: string;
+}
+
+/** Parses an external endpoint URL; `setting` names the option or variable in the INVALID_CONFIG error. */
+export function parseExternalEndpoint(value: string, setting: string): ExternalEndpoint {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw configError(setting, `must be a full URL such as https://cdn.example.com/s3 (got ${JSON.stringify(value)})`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
+    throw configError(setting, `must be an http(s) URL without query or fragment (got ${JSON.stringify(value)})`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw configError(setting, 'must not carry credentials');
+  }
+  return { origin: url.origin, pathPrefix: url.pathname.replace(/\/+$/, '') };
+}
+
+/** Inserts the endpoint's path prefix into a URL that was built or signed for its origin. */
+export function withPathPrefix(url: string, endpoint: ExternalEndpoint): string {
+  if (endpoint.pathPrefix === '') return url;
+  const parsed = new URL(url);
+  return `${parsed.origin}${endpoint.pathPrefix}${parsed.pathname}${parsed.search}`;
+}
+
+/** The plain (unsigned) path-style URL of an object in a public bucket. */
+export function publicObjectUrl(endpoint: ExternalEndpoint, bucket: string, key: string): string {
+  return `${endpoint.origin}${endpoint.pathPrefix}/${bucket}/${encodeName(key)}`;
 }
