@@ -1,0 +1,105 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isStorageError } from '../../src/errors.js';
+import {
+  generateFilename,
+  getValidName,
+  MAX_NAME_BYTES,
+  nameCandidates,
+  normalizeName,
+  normalizePrefix,
+  splitName,
+} from '../../src/names.js';
+
+const test = suite('names');
+
+function invalid(fn: () => unknown): boolean {
+  try {
+    fn();
+  } catch (error) {
+    return isStorageError(error, 'INVALID_NAME');
+  }
+  return false;
+}
+
+test('normalizeName drops "." segments and repeated slashes', () => {
+  assert.is(normalizeName('a//b/./c.txt'), 'a/b/c.txt');
+  assert.is(normalizeName('./x'), 'x');
+  assert.is(normalizeName('ünï/😀 x.txt'), 'ünï/😀 x.txt');
+});
+
+test('normalizeName rejects what could escape or confuse', () => {
+  for (const name of ['', '/a', '\\a', 'C:a', 'a/../b', '..', 'a\\..\\b', 'a/', 'a\u0000', 'a\nb', '.', './']) {
+    assert.ok(
+      invalid(() => normalizeName(name)),
+      JSON.stringify(name),
+    );
+  }
+  assert.ok(
+    invalid(() => normalizeName('x'.repeat(256))),
+    'segment over 255 bytes',
+  );
+  assert.ok(!invalid(() => normalizeName('x'.repeat(255))), 'segment of 255 bytes');
+  assert.ok(
+    invalid(() => normalizeName('é'.repeat(128))),
+    '256 bytes of UTF-8 in 128 characters',
+  );
+  assert.ok(
+    invalid(() => normalizeName(`${'a/'.repeat(MAX_NAME_BYTES / 2)}b`)),
+    'over 1024 bytes',
+  );
+  assert.ok(
+    invalid(() => normalizeName(42 as unknown as string)),
+    'not a string',
+  );
+});
+
+test('normalizePrefix: root forms and trailing slash', () => {
+  for (const root of ['', '.', './', '/']) assert.is(normalizePrefix(root), '');
+  assert.is(normalizePrefix('a/b'), 'a/b/');
+  assert.is(normalizePrefix('a/b/'), 'a/b/');
+  assert.ok(invalid(() => normalizePrefix('../a')));
+});
+
+test('splitName follows pathlib suffixes', () => {
+  assert.equal(splitName('a/b/photo.tar.gz'), { dir: 'a/b', root: 'photo', ext: '.tar.gz' });
+  assert.equal(splitName('.bashrc'), { dir: '', root: '.bashrc', ext: '' });
+  assert.equal(splitName('..x.y'), { dir: '', root: '..x', ext: '.y' });
+  assert.equal(splitName('name.'), { dir: '', root: 'name.', ext: '' });
+  assert.equal(splitName('plain'), { dir: '', root: 'plain', ext: '' });
+});
+
+test('nameCandidates: the name, then root_<7>.ext alternatives; truncation for maxLength', () => {
+  const next = nameCandidates('dir/file.txt');
+  assert.is(next(), 'dir/file.txt');
+  const seen = new Set<string>();
+  for (let i = 0; i < 100; i++) {
+    const candidate = next();
+    assert.match(candidate, /^dir\/file_[A-Za-z0-9]{7}\.txt$/);
+    seen.add(candidate);
+  }
+  assert.is(seen.size, 100);
+  const short = nameCandidates('dir/longname.txt', 20);
+  assert.is(short(), 'dir/longname.txt');
+  const alt = short();
+  assert.is(alt.length, 20);
+  assert.match(alt, /^dir\/long_[A-Za-z0-9]{7}\.txt$/);
+  const tooLong = nameCandidates('dir/longname.txt', 10);
+  assert.ok(invalid(() => tooLong()));
+});
+
+test('getValidName and generateFilename match Django', () => {
+  assert.is(getValidName("john's portrait in 2004.jpg"), 'johns_portrait_in_2004.jpg');
+  assert.is(getValidName('  spaced  '), 'spaced');
+  assert.is(getValidName('a-b_c.d'), 'a-b_c.d');
+  for (const bad of ['', '...'.slice(0, 2), '???', '.'])
+    assert.ok(
+      invalid(() => getValidName(bad)),
+      bad,
+    );
+  assert.is(generateFilename('a/b/c d.txt'), 'a/b/c_d.txt');
+  assert.is(generateFilename('x.txt'), 'x.txt');
+  assert.ok(invalid(() => generateFilename('a/../b.txt')));
+});
+
+test.run();
