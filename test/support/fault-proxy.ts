@@ -1,0 +1,150 @@
+/**
+ * A TCP proxy for fault injection between a driver and its server (node:net only):
+ * adds latency, resets a connection after N bytes, stalls, or refuses connections.
+ * A fault applies to traffic on new and kept-alive connections alike, from the
+ * moment it is injected; `times` limits how many connections it strikes.
+ */
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+
+export type Fault =
+  | { kind: 'none' }
+  /** Delays every chunk in both directions. */
+  | { kind: 'latency'; ms: number }
+  /** Resets the connection once `afterBytes` more bytes have gone to the server (`up`) or the client (`down`). */
+  | { kind: 'reset'; afterBytes: number; direction: 'up' | 'down' }
+  /** Forwards nothing more (after `afterBytes`), holding the connection open. */
+  | { kind: 'stall'; afterBytes?: number }
+  /** Closes new connections at once. */
+  | { kind: 'refuse' };
+
+export interface FaultProxy {
+  /** `127.0.0.1:<port>` */
+  host: string;
+  port: number;
+  /** Applies `fault` from now on, to at most `times` connections (unlimited when omitted). */
+  inject(fault: Fault, times?: number): void;
+  /** Connections accepted so far, and how many a fault struck. */
+  readonly stats: { connections: number; struck: number };
+  close(): Promise<void>;
+}
+
+interface Injection {
+  fault: Fault;
+  remaining: number;
+  /** Bytes counted per connection since the injection, per direction. */
+  generation: number;
+}
+
+export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
+  const injection: Injection = { fault: { kind: 'none' }, remaining: 0, generation: 0 };
+  const sockets = new Set<Socket>();
+  const stats = { connections: 0, struck: 0 };
+
+  /** The fault in force, if it may still strike. */
+  const active = (): Fault => (injection.remaining > 0 ? injection.fault : { kind: 'none' });
+  const strike = () => {
+    injection.remaining--;
+    stats.struck++;
+  };
+
+  const server: Server = createServer((client) => {
+    stats.connections++;
+    track(client, sockets);
+    if (active().kind === 'refuse') {
+      strike();
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = track(connect(target.port, target.host), sockets);
+    const link = { struck: false };
+    const hit = () => {
+      if (!link.struck) {
+        link.struck = true;
+        strike();
+      }
+    };
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    forward(client, upstream, 'up', injection, active, hit);
+    forward(upstream, client, 'down', injection, active, hit);
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    host: `127.0.0.1:${port}`,
+    port,
+    stats,
+    inject(fault, times) {
+      injection.fault = fault;
+      injection.remaining = fault.kind === 'none' ? 0 : (times ?? Number.POSITIVE_INFINITY);
+      injection.generation++;
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function track(socket: Socket, sockets: Set<Socket>): Socket {
+  sockets.add(socket);
+  socket.on('close', () => sockets.delete(socket));
+  return socket;
+}
+
+/** Copies `from` → `to`, applying the fault in force for this direction. */
+function forward(
+  from: Socket,
+  to: Socket,
+  direction: 'up' | 'down',
+  injection: Injection,
+  active: () => Fault,
+  hit: () => void,
+): void {
+  let counted = 0;
+  let generation = injection.generation;
+  let stalled = false;
+  from.on('data', (chunk: Buffer) => {
+    if (generation !== injection.generation) {
+      generation = injection.generation;
+      counted = 0;
+    }
+    const fault = active();
+    if (fault.kind === 'latency') {
+      from.pause();
+      setTimeout(() => {
+        if (!to.destroyed) to.write(chunk);
+        if (!stalled) from.resume();
+      }, fault.ms);
+      return;
+    }
+    const limit =
+      (fault.kind === 'reset' && fault.direction === direction) || fault.kind === 'stall'
+        ? (fault.afterBytes ?? 0)
+        : Number.POSITIVE_INFINITY;
+    if (counted + chunk.length <= limit) {
+      counted += chunk.length;
+      if (!to.write(chunk)) from.pause();
+      return;
+    }
+    const allowed = Math.max(0, limit - counted);
+    counted = limit;
+    if (allowed > 0) to.write(chunk.subarray(0, allowed));
+    hit();
+    if (fault.kind === 'reset') {
+      from.resetAndDestroy();
+      to.resetAndDestroy();
+    } else {
+      // Stall: stop reading; both ends wait until they time out.
+      stalled = true;
+      from.pause();
+    }
+  });
+  to.on('drain', () => {
+    if (!stalled) from.resume();
+  });
+  from.on('end', () => to.end());
+}
