@@ -123,3 +123,14 @@ export function withPathPrefix(url: string, endpoint: ExternalEndpoint): string 
 export function publicObjectUrl(endpoint: ExternalEndpoint, bucket: string, key: string): string {
   return `${endpoint.origin}${endpoint.pathPrefix}/${bucket}/${encodeName(key)}`;
 }
+
+/**
+ * The `Content-Disposition` a presigned download asks the server to send:
+ * `attachment`, with the file name (RFC 6266: an ASCII fallback and the UTF-8 form).
+ */
+export function attachmentDisposition(download: boolean | string): string {
+  if (download === true || download === '') return 'attachment';
+  if (download === false) return 'inline';
+  const fallback = download.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(download)}`;
+}

@@ -1,0 +1,184 @@
+/**
+ * Validated settings and the two SDK clients: one for this process's traffic, and an
+ * offline one for presigning, whose endpoint is the external one so that the Host it
+ * signs is the Host users' browsers send.
+ */
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { BucketPlan } from '../../src/buckets.js';
+import { checkOptionKeys, configError } from '../../src/env.js';
+import {
+  checkUrlExpiry,
+  DEFAULT_PART_SIZE,
+  type ExternalEndpoint,
+  MAX_PART_SIZE,
+  MIN_PART_SIZE,
+  parseExternalEndpoint,
+} from '../../src/object-store.js';
+import { MAX_URL_EXPIRY_SECONDS } from '../../src/storage.js';
+import {
+  type ChecksumMode,
+  DEFAULT_CONNECTION_TIMEOUT_MS,
+  DEFAULT_HEALTH_TIMEOUT_MS,
+  DEFAULT_QUEUE_SIZE,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  S3_OPTION_KEYS,
+  type S3Options,
+} from './options.js';
+
+/** Region used with a custom endpoint when none is given (MinIO's and most servers' default). */
+const CUSTOM_ENDPOINT_REGION = 'us-east-1';
+const CHECKSUM_MODES: readonly ChecksumMode[] = ['WHEN_SUPPORTED', 'WHEN_REQUIRED'];
+
+/** Options checked once, with every default applied. */
+export interface S3Settings {
+  bucket: string;
+  plan: BucketPlan;
+  /** The traffic endpoint as given (undefined on AWS). */
+  endpoint: string | undefined;
+  /** Where URLs point: the external endpoint, else the traffic one; undefined on AWS. */
+  external: ExternalEndpoint | undefined;
+  /** `customDomain` as a base URL for public objects (`https://cdn.example.com/media`). */
+  customDomain: string | undefined;
+  forcePathStyle: boolean;
+  urlExpirySeconds: number;
+  conditionalWrites: boolean;
+  partSize: number;
+  queueSize: number;
+  healthTimeoutMs: number;
+  bucketCheckOnSave: boolean;
+  consistencyCheckOnStart: boolean;
+  replaceExisting: boolean;
+  checksums: { request: ChecksumMode; response: ChecksumMode };
+  /** The secret strings of static credentials, kept out of every message. */
+  secrets: string[];
+}
+
+/** Checks the options (INVALID_CONFIG naming the option) and applies the defaults. */
+export function resolveSettings(options: S3Options): S3Settings {
+  checkOptionKeys('s3', options, S3_OPTION_KEYS);
+  if (typeof options.bucket !== 'string' || options.bucket === '') {
+    throw configError('The s3 option bucket (S3_BUCKET)', 'is required');
+  }
+  const endpoint = options.endpoint === undefined ? undefined : checkEndpoint(options.endpoint, 'endpoint');
+  const externalUrl = options.externalEndpoint ?? endpoint;
+  const external = externalUrl === undefined ? undefined : parseExternalEndpoint(externalUrl, 'externalEndpoint');
+  // Checksum defaults: see docs/s3.md ("Checksums") and aws-sdk-js-v3#6810.
+  const defaultChecksums: ChecksumMode = endpoint === undefined ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
+  const request = checkChoice(options.requestChecksumCalculation, 'requestChecksumCalculation') ?? defaultChecksums;
+  const response = checkChoice(options.responseChecksumValidation, 'responseChecksumValidation') ?? request;
+  const plan = new BucketPlan(
+    {
+      publicBuckets: options.publicBuckets,
+      privateBuckets: options.privateBuckets,
+      defaultBucket: options.bucket,
+      staticBucket: options.staticBucket,
+      policyHooks: options.policyHooks,
+      allowAnonymousList: options.allowAnonymousList,
+    },
+    { public: 'S3_PUBLIC_BUCKETS', private: 'S3_PRIVATE_BUCKETS', static: 'S3_STATIC_BUCKET' },
+  );
+  return {
+    bucket: options.bucket,
+    plan,
+    endpoint,
+    external,
+    customDomain: options.customDomain === undefined ? undefined : customDomainBase(options.customDomain),
+    forcePathStyle: options.forcePathStyle ?? endpoint !== undefined,
+    urlExpirySeconds: checkUrlExpiry(options.urlExpirySeconds ?? MAX_URL_EXPIRY_SECONDS, 'urlExpirySeconds'),
+    conditionalWrites: options.conditionalWrites ?? true,
+    partSize: checkInteger(options.partSize ?? DEFAULT_PART_SIZE, 'partSize', MIN_PART_SIZE, MAX_PART_SIZE),
+    queueSize: checkInteger(options.queueSize ?? DEFAULT_QUEUE_SIZE, 'queueSize', 1, 64),
+    healthTimeoutMs: checkInteger(options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS, 'healthTimeoutMs', 1, 600_000),
+    bucketCheckOnSave: options.bucketCheckOnSave ?? false,
+    consistencyCheckOnStart: options.consistencyCheckOnStart ?? false,
+    replaceExisting: options.replaceExisting ?? false,
+    checksums: { request, response },
+    secrets: secretsOf(options.credentials),
+  };
+}
+
+/** The client for this process's traffic: the caller's, or one built from the options. */
+export function trafficClient(options: S3Options, settings: S3Settings): S3Client {
+  return options.client ?? new S3Client(clientConfig(options, settings, settings.endpoint));
+}
+
+/**
+ * The presigning client: same credentials and region, endpoint set to the external
+ * origin. It never sends a request; `getSignedUrl` and `createPresignedPost` only sign.
+ */
+export function presignClient(options: S3Options, settings: S3Settings, traffic: S3Client): S3Client {
+  const sameEndpoint = settings.external === undefined || settings.external.origin === originOf(settings.endpoint);
+  if (options.client && sameEndpoint && options.endpoint === undefined) return traffic;
+  const config = clientConfig(options, settings, settings.external?.origin);
+  // A ready client brings its own credentials and region; sign with them.
+  if (options.client) {
+    config.credentials ??= options.client.config.credentials;
+    config.region ??= options.client.config.region;
+  }
+  return new S3Client(config);
+}
+
+function clientConfig(options: S3Options, settings: S3Settings, endpoint: string | undefined): S3ClientConfig {
+  const config: S3ClientConfig = {
+    forcePathStyle: settings.forcePathStyle,
+    requestChecksumCalculation: settings.checksums.request,
+    responseChecksumValidation: settings.checksums.response,
+    // Handler options as a plain object: the SDK builds its NodeHttpHandler from them,
+    // so stowage need not import @smithy/node-http-handler (not hoisted under pnpm).
+    requestHandler: {
+      connectionTimeout: checkInteger(
+        options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+        'connectionTimeoutMs',
+        1,
+        600_000,
+      ),
+      requestTimeout: checkInteger(
+        options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        'requestTimeoutMs',
+        1,
+        3_600_000,
+      ),
+    },
+  };
+  const region = options.region ?? (settings.endpoint === undefined ? undefined : CUSTOM_ENDPOINT_REGION);
+  if (region !== undefined) config.region = region;
+  if (endpoint !== undefined) config.endpoint = endpoint;
+  if (options.credentials !== undefined) config.credentials = options.credentials;
+  return config;
+}
+
+function checkEndpoint(value: string, option: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw configError(option, `must be an http(s) URL such as http://127.0.0.1:9000 (got ${JSON.stringify(value)})`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function customDomainBase(value: string): string {
+  const withScheme = /^https?:\/\//.test(value) ? value : `https://${value}`;
+  if (!URL.canParse(withScheme)) {
+    throw configError('customDomain', `must be a host name such as cdn.example.com (got ${JSON.stringify(value)})`);
+  }
+  return withScheme.replace(/\/+$/, '');
+}
+
+function checkChoice(value: ChecksumMode | undefined, option: string): ChecksumMode | undefined {
+  if (value === undefined || CHECKSUM_MODES.includes(value)) return value;
+  throw configError(option, `must be one of ${CHECKSUM_MODES.join(', ')} (got ${JSON.stringify(value)})`);
+}
+
+function checkInteger(value: number, option: string, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw configError(option, `must be an integer from ${min} to ${max} (got ${value})`);
+  }
+  return value;
+}
+
+function originOf(url: string | undefined): string | undefined {
+  return url === undefined ? undefined : new URL(url).origin;
+}
+
+function secretsOf(credentials: S3Options['credentials']): string[] {
+  if (credentials === undefined || typeof credentials === 'function') return [];
+  return [credentials.secretAccessKey, credentials.sessionToken].filter((s): s is string => typeof s === 'string');
+}
