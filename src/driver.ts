@@ -4,6 +4,7 @@
  * checks, error context). Drivers receive only names that passed `normalizeName`.
  */
 import type { Readable } from 'node:stream';
+import type { InitializeReport } from './buckets.js';
 
 /** What a driver can do. The facade refuses what is missing with UNSUPPORTED. */
 export interface Capabilities {
@@ -158,6 +159,8 @@ export interface Driver {
   createUploadUrl?(name: string, options: UploadUrlOptions): Promise<UploadUrl>;
   /** Asks the backend whether it answers. */
   isAvailable?(): Promise<HealthStatus>;
+  /** Creates the configured buckets and sets their policies (capabilities.bucketManagement); idempotent. */
+  initializeBuckets?(): Promise<InitializeReport>;
   /** Releases sockets, servers and timers. */
   close?(): Promise<void>;
 }

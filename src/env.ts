@@ -12,6 +12,8 @@ const FALSE = new Set(['0', 'false', 'no', 'off', '']);
 /** Typed, validating access to environment variables. Unset and empty read as absent. */
 export class EnvReader {
   readonly #env: Env;
+  /** Every variable a driver asked for, so that typos in its namespace can be reported. */
+  readonly #read = new Set<string>();
 
   constructor(env: Env) {
     this.#env = env;
@@ -19,6 +21,7 @@ export class EnvReader {
 
   /** The variable's value, or undefined when it is unset or empty. */
   string(name: string): string | undefined {
+    this.#read.add(name);
     const value = this.#env[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   }
@@ -32,6 +35,7 @@ export class EnvReader {
 
   /** true/false, 1/0, yes/no, on/off. */
   boolean(name: string): boolean | undefined {
+    this.#read.add(name);
     const value = this.#env[name];
     if (value === undefined) return undefined;
     const lower = value.trim().toLowerCase();
@@ -82,6 +86,13 @@ export class EnvReader {
       throw configError(name, `must be one of ${choices.join(', ')} (got ${JSON.stringify(raw)})`);
     }
     return raw as T;
+  }
+
+  /** Set variables starting with `prefix` that no reader asked for (likely typos), sorted. */
+  unread(prefix: string): string[] {
+    return Object.keys(this.#env)
+      .filter((name) => name.startsWith(prefix) && !this.#read.has(name) && this.#env[name]?.trim())
+      .sort();
   }
 }
 

@@ -37,7 +37,13 @@ export { ERROR_CODES, isStorageError, StorageError } from './errors.js';
 export { isoDatePrefix } from './iso-date.js';
 export { generateFilename, getValidName, MAX_NAME_BYTES, MAX_SEGMENT_BYTES, normalizeName } from './names.js';
 export type { DriverEntry, DriverName, StorageAlias, StorageConfig } from './registry.js';
-export { createStorage, createStorageFromEnv, DRIVER_NAMES } from './registry.js';
+export {
+  createStorage,
+  createStorageFromEnv,
+  createStoragesFromEnv,
+  DRIVER_NAMES,
+  STORAGE_ALIASES,
+} from './registry.js';
 export type { ListdirResult, OpenOptions, SaveOptions, StorageOptions } from './storage.js';
 export { Storage } from './storage.js';
 export { StoredFile } from './stored-file.js';

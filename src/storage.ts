@@ -4,6 +4,7 @@
  * types, capability checks and error context.
  */
 import { inspect } from 'node:util';
+import type { InitializeReport } from './buckets.js';
 import { type Content, guessContentType, toWriteBody } from './content.js';
 import type {
   ByteRange,
@@ -267,6 +268,21 @@ export class Storage<D extends Driver = Driver> {
     return this.#run('isAvailable', undefined, async () => {
       if (this.driver.isAvailable) return this.driver.isAvailable();
       return { available: true, latencyMs: 0, details: `${this.driver.name} driver is local` };
+    });
+  }
+
+  /**
+   * Creates the buckets the storage is configured with and sets their policies
+   * (`stowage init-buckets`); idempotent. UNSUPPORTED on drivers without buckets.
+   */
+  async initializeBuckets(): Promise<InitializeReport> {
+    return this.#run('initializeBuckets', undefined, async () => {
+      this.#require('bucketManagement', 'initializeBuckets');
+      const initialize = this.driver.initializeBuckets;
+      if (!initialize) {
+        throw new StorageError('UNSUPPORTED', `The ${this.driver.name} driver does not implement initializeBuckets.`);
+      }
+      return initialize.call(this.driver);
     });
   }
 
