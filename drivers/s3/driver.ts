@@ -40,7 +40,7 @@ import { bucketAdmin, consistencyCheckOnce, ensureBucket, statusOf } from './buc
 import { presignClient, resolveSettings, type S3Settings, trafficClient } from './client.js';
 import { isInvalidRange, isPreconditionFailure, mapS3Error, type S3ErrorContext } from './errors.js';
 import type { S3Options } from './options.js';
-import { nameTaken, type WriterContext, writeObject } from './upload.js';
+import { release, replacedWhileWriting, reserve, type WriterContext, writeObject } from './upload.js';
 import { objectUrl, uploadUrl } from './urls.js';
 
 /** S3's largest single CopyObject (5 GiB); larger objects are copied through this process. */
@@ -82,6 +82,15 @@ export class S3Driver implements Driver {
   /** The SDK client this driver sends requests with. */
   get client(): S3Client {
     return this.#client;
+  }
+
+  /**
+   * The offline client URLs are signed with (endpoint: the external one), for
+   * presigned requests stowage does not make itself, e.g. a presigned PutObject.
+   * Add `withPathPrefix` (src/object-store.ts) when the external endpoint has a path.
+   */
+  get presignClient(): S3Client {
+    return this.#presigner;
   }
 
   async write(name: string, body: WriteBody, options: WriteOptions): Promise<string> {
@@ -170,26 +179,22 @@ export class S3Driver implements Driver {
   async copy(from: string, to: string, options: WriteOptions): Promise<string> {
     const source = await this.stat(from);
     if (source.size > MAX_COPY_BYTES) return this.#copyThrough(from, to, options);
-    const conditional = !options.overwrite && this.#settings.conditionalWrites;
-    for (let candidate = to; ; candidate = options.nextName()) {
-      // The source holds its own name; S3 also refuses a plain copy onto itself.
-      if (candidate === from && !options.overwrite) continue;
-      if (!options.overwrite && !conditional && (await nameTaken(this.#writerContext(), candidate))) continue;
-      try {
-        await this.#client.send(
-          new CopyObjectCommand({
-            Bucket: this.bucket,
-            Key: candidate,
-            CopySource: `${this.bucket}/${encodeName(from)}`,
-            MetadataDirective: 'COPY',
-            IfNoneMatch: conditional ? '*' : undefined,
-          }),
-        );
-        return candidate;
-      } catch (error) {
-        // 412: the name is taken; try the next one.
-        if (!(conditional && isPreconditionFailure(error))) throw mapS3Error(error, this.#errorContext(from));
-      }
+    if (options.overwrite) {
+      await this.#copyObject(from, to, undefined);
+      return to;
+    }
+    // MinIO and moto ignore If-None-Match on CopyObject (AWS honours it), so a copy
+    // claims its name like a multipart upload does: reserve, then copy over the
+    // reservation only (If-Match).
+    const context = this.#writerContext();
+    const reservation = await reserve(context, to, options);
+    try {
+      await this.#copyObject(from, reservation.name, reservation.etag);
+      return reservation.name;
+    } catch (error) {
+      await release(context, reservation).catch(() => {});
+      if (isPreconditionFailure(error)) throw replacedWhileWriting(reservation.name, error);
+      throw mapS3Error(error, this.#errorContext(from));
     }
   }
 
@@ -315,6 +320,18 @@ export class S3Driver implements Driver {
       if (mapped.code === 'NOT_FOUND') return true; // deleted since the listing: leave it out
       throw mapped;
     }
+  }
+
+  async #copyObject(from: string, to: string, ifMatch: string | undefined): Promise<void> {
+    await this.#client.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: to,
+        CopySource: `${this.bucket}/${encodeName(from)}`,
+        MetadataDirective: 'COPY',
+        IfMatch: this.#settings.conditionalWrites ? ifMatch : undefined,
+      }),
+    );
   }
 
   async #copyThrough(from: string, to: string, options: WriteOptions): Promise<string> {

@@ -74,13 +74,7 @@ export async function writeObject(
   } catch (error) {
     // Best effort: the upload's own error is the one to report.
     await release(context, reservation).catch(() => {});
-    if (isPreconditionFailure(error)) {
-      throw new StorageError(
-        'ALREADY_EXISTS',
-        `s3: ${JSON.stringify(reservation.name)} was replaced by another writer while this upload ran; nothing was stored.`,
-        { name: reservation.name, cause: error },
-      );
-    }
+    if (isPreconditionFailure(error)) throw replacedWhileWriting(reservation.name, error);
     throw error;
   }
 }
@@ -98,7 +92,7 @@ async function putOnce(
     const input: PutObjectCommandInput = { Bucket: context.bucket, Key: candidate, Body: data, ...attributes };
     if (!options.overwrite && context.conditionalWrites) input.IfNoneMatch = '*';
     try {
-      await context.client.send(new PutObjectCommand(input));
+      await context.client.send(withExpectContinue(new PutObjectCommand(input)));
       return candidate;
     } catch (error) {
       if (!(isPreconditionFailure(error) && input.IfNoneMatch))
@@ -107,14 +101,14 @@ async function putOnce(
   }
 }
 
-interface Reservation {
+export interface Reservation {
   name: string;
   etag: string | undefined;
   token: string;
 }
 
 /** Claims a free name with an empty, pending object; resolves with the name claimed. */
-async function reserve(context: WriterContext, name: string, options: WriteOptions): Promise<Reservation> {
+export async function reserve(context: WriterContext, name: string, options: WriteOptions): Promise<Reservation> {
   const token = randomBytes(12).toString('hex');
   for (let candidate = name; ; candidate = options.nextName()) {
     if (!context.conditionalWrites && (await nameTaken(context, candidate))) continue;
@@ -206,7 +200,7 @@ async function abortUpload(context: WriterContext, key: string, uploadId: string
 }
 
 /** Removes a reservation if it is still ours (same pending token). */
-async function release(context: WriterContext, reservation: Reservation): Promise<void> {
+export async function release(context: WriterContext, reservation: Reservation): Promise<void> {
   try {
     const head = await context.client.send(new HeadObjectCommand({ Bucket: context.bucket, Key: reservation.name }));
     if (head.Metadata?.[PENDING_METADATA] !== reservation.token) return;
@@ -230,4 +224,35 @@ export async function nameTaken(context: WriterContext, key: string): Promise<bo
     if (mapped.code === 'NOT_FOUND') return false;
     throw mapped;
   }
+}
+
+/** A reservation was replaced (or deleted) by another writer before the write completed. */
+export function replacedWhileWriting(name: string, cause: unknown): StorageError {
+  return new StorageError(
+    'ALREADY_EXISTS',
+    `s3: ${JSON.stringify(name)} was replaced by another writer while this write ran; nothing was stored.`,
+    { name, cause },
+  );
+}
+
+/**
+ * Sends `Expect: 100-continue` on a conditional PUT with a body, so that a server
+ * refusing it (412) does so before the body is sent. Without it MinIO answers 412
+ * early and resets connections whose body it did not read: measured here, 200
+ * concurrent conditional PUTs of one name gave about 60 ECONNRESETs without the
+ * header and none with it.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPUT.html (Expect header)
+ */
+function withExpectContinue(command: PutObjectCommand): PutObjectCommand {
+  const { Body: body, IfNoneMatch: ifNoneMatch } = command.input;
+  if (ifNoneMatch === undefined || !(body instanceof Uint8Array) || body.length === 0) return command;
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers.Expect = '100-continue';
+      return next(args);
+    },
+    { step: 'build', name: 'stowageExpectContinue' },
+  );
+  return command;
 }
