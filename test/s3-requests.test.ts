@@ -12,9 +12,10 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rejectsWith } from '../contracts/context.js';
+import { rejectsWith, throwsWith } from '../contracts/context.js';
 import { createS3Storage, mapS3Error, type S3Options } from '../drivers/s3/index.js';
 import { isStorageError } from '../src/errors.js';
+import { createStorageFromEnv } from '../src/registry.js';
 
 const SECRET = 'spy-secret-key-do-not-print-0123456789';
 
@@ -302,3 +303,72 @@ checksums('AWS (no endpoint) keeps the SDK default, WHEN_SUPPORTED', () => {
 });
 
 checksums.run();
+
+// ---------------------------------------------------------------------------------------
+const config = suite('s3 configuration');
+
+config('bad options are INVALID_CONFIG before any request', () => {
+  const base = { bucket: 'media', endpoint: 'http://127.0.0.1:9' };
+  const bad: Array<[string, object]> = [
+    ['unknown key', { ...base, bucketName: 'x' }],
+    ['no bucket', { endpoint: base.endpoint }],
+    ['invalid bucket name', { ...base, bucket: 'Media_Files' }],
+    ['expiry 0', { ...base, urlExpirySeconds: 0 }],
+    ['expiry over 7 days', { ...base, urlExpirySeconds: 7 * 24 * 3600 + 1 }],
+    ['part size under 5 MiB', { ...base, partSize: 1024 }],
+    ['endpoint without scheme', { ...base, endpoint: '127.0.0.1:9000' }],
+    ['external endpoint with a query', { ...base, externalEndpoint: 'https://cdn.example.com/s3?x=1' }],
+    ['checksum mode', { ...base, requestChecksumCalculation: 'ALWAYS' }],
+    ['bucket public and private', { ...base, publicBuckets: ['media'], privateBuckets: ['media'] }],
+  ];
+  for (const [label, options] of bad) throwsWith(() => createS3Storage(options as S3Options), 'INVALID_CONFIG', label);
+});
+
+config('environment: S3_BUCKET required, key pairs whole, every variable validated', async () => {
+  const env = { STORAGE_DRIVER: 's3', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' };
+  await rejectsWith(createStorageFromEnv(env), 'INVALID_CONFIG', 'no S3_BUCKET');
+  await rejectsWith(
+    createStorageFromEnv({ ...env, S3_BUCKET: 'media', AWS_ACCESS_KEY_ID: 'AKID' }),
+    'INVALID_CONFIG',
+    'access key without secret',
+  );
+  await rejectsWith(
+    createStorageFromEnv({ ...env, S3_BUCKET: 'media', S3_URL_EXPIRY_SECONDS: 'forever' }),
+    'INVALID_CONFIG',
+    'expiry not a number',
+  );
+  await rejectsWith(
+    createStorageFromEnv({ ...env, S3_BUCKET: 'media', S3_POLICY_HOOKS: '{"not":"a list"}' }),
+    'INVALID_CONFIG',
+    'policy hooks',
+  );
+  await rejectsWith(createStorageFromEnv(env, 'static'), 'INVALID_CONFIG', 'static alias without S3_STATIC_BUCKET');
+  const storage = await createStorageFromEnv({
+    ...env,
+    S3_BUCKET: 'media',
+    S3_PUBLIC_BUCKETS: 'media',
+    S3_EXTERNAL_ENDPOINT: 'https://cdn.example.com/s3/',
+    AWS_ACCESS_KEY_ID: 'AKID',
+    AWS_SECRET_ACCESS_KEY: SECRET,
+  });
+  assert.is(await storage.url('a b.txt'), 'https://cdn.example.com/s3/media/a%20b.txt');
+  const signed = new URL(await storage.url('a b.txt', { expiresIn: 60 }));
+  assert.is(signed.pathname, '/s3/media/a%20b.txt');
+  assert.is(signed.searchParams.get('X-Amz-Expires'), '60');
+  assert.not.ok(inspect(storage).includes(SECRET));
+  await storage.close();
+});
+
+config('customDomain serves public objects; AWS URLs are virtual-hosted', async () => {
+  const cdn = createS3Storage({
+    bucket: 'media',
+    region: 'eu-west-1',
+    publicBuckets: ['media'],
+    customDomain: 'cdn.example.com',
+  });
+  assert.is(await cdn.url('x/ä.png'), 'https://cdn.example.com/x/%C3%A4.png');
+  const aws = createS3Storage({ bucket: 'media', region: 'eu-west-1', publicBuckets: ['media'] });
+  assert.is(await aws.url('x.png'), 'https://media.s3.eu-west-1.amazonaws.com/x.png');
+});
+
+config.run();
