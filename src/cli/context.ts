@@ -24,6 +24,11 @@ export interface CliIo {
   env: Env;
 }
 
+/** A command line that makes no sense (exit code 2, as commander's own usage errors). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 /**
  * Runs a command's action with its context; the action may resolve with an exit code
  * (health does), else success. Errors become one line on stderr and their exit code.

@@ -13,7 +13,7 @@ import { healthCommand, initBucketsCommand } from './commands/admin.js';
 import { lsCommand, rmCommand, urlCommand } from './commands/objects.js';
 import { syncCommand } from './commands/sync.js';
 import { getCommand, putCommand } from './commands/transfer.js';
-import { CliContext, type CliIo, type Run } from './context.js';
+import { CliContext, type CliIo, type Run, UsageError } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 
 /** Runs the CLI on `argv` (without node and the script) and resolves with the exit code. */
@@ -77,6 +77,10 @@ function buildProgram(io: CliIo): Command {
 
 /** One line on stderr (JSON with --json), a stack only with --debug; the exit code for the error. */
 function reportError(context: CliContext, error: unknown): number {
+  if (error instanceof UsageError) {
+    context.io.stderr.write(`error: ${error.message}\n`);
+    return EXIT.USAGE;
+  }
   const storageError = error instanceof StorageError ? error : withContext(error, 'configure');
   const line = context.json
     ? JSON.stringify({ error: storageError.toJSON() })

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { StorageError } from '../../errors.js';
 import { Storage } from '../../storage.js';
-import type { CliContext, Run } from '../context.js';
+import { type CliContext, type Run, UsageError } from '../context.js';
 import { localError, localFileSize } from '../local-files.js';
 import { countingStream, startProgress } from '../progress.js';
 
@@ -32,7 +32,7 @@ export function putCommand(program: Command, run: Run): void {
 
 async function put(context: CliContext, file: string, name: string | undefined, options: PutOptions): Promise<void> {
   if (file === '-' && name === undefined) {
-    throw new StorageError('INVALID_NAME', 'put - (standard input) needs a name: stowage put - <name>.');
+    throw new UsageError('put - (standard input) needs a name: stowage put - <name>');
   }
   const target = name ?? basename(file);
   const size = file === '-' ? undefined : await localFileSize(file);
