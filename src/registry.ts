@@ -20,6 +20,7 @@ export interface DriverEntry<Options extends object = object> {
 const DRIVERS = {
   memory: async () => (await import('../drivers/memory/index.js')).memoryEntry,
   fs: async () => (await import('../drivers/fs/index.js')).fileSystemEntry,
+  minio: async () => (await import('../drivers/minio/index.js')).minioEntry,
   s3: async () => (await import('../drivers/s3/index.js')).s3Entry,
 } satisfies Record<string, () => Promise<DriverEntry<object>>>;
 
