@@ -1,0 +1,203 @@
+/**
+ * The MinIO driver's error mapping and transport against a stub HTTP server that
+ * answers what a real server rarely does on demand: throttling, 5xx, hanging, dropped
+ * connections, 200 answers with an error inside. Behaviour is tested against MinIO in
+ * minio.test.ts; this file needs no server.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { rejectsWith } from '../contracts/context.js';
+import { scrub } from '../drivers/minio/errors.js';
+import { createMinioStorage, type MinioOptions } from '../drivers/minio/index.js';
+import { isStorageError } from '../src/errors.js';
+
+const SECRET = 'stub-secret-DoNotShow-7e1f';
+const BUCKET = 'stub-bucket';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+interface Stub {
+  endpoint: string;
+  /** Answers the next requests with `handler` (the default answers 200 with an empty body). */
+  use(handler: Handler): void;
+  requests: string[];
+  close(): Promise<void>;
+}
+
+async function startStub(): Promise<Stub> {
+  let current: Handler = (_req, res) => res.end();
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    req.resume();
+    current(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `127.0.0.1:${port}`,
+    use: (handler) => {
+      current = handler;
+    },
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function xmlError(status: number, code: string, headers: Record<string, string> = {}): Handler {
+  return (_req, res) => {
+    res.writeHead(status, { 'Content-Type': 'application/xml', ...headers });
+    res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>stub</Message></Error>`);
+  };
+}
+
+const test = suite('minio: error mapping and transport (stub server)');
+let stub: Stub;
+let options: MinioOptions;
+
+test.before(async () => {
+  stub = await startStub();
+  options = {
+    endpoint: stub.endpoint,
+    accessKey: 'stub-access',
+    secretKey: SECRET,
+    bucket: BUCKET,
+    privateBuckets: [BUCKET],
+    requestTimeoutMs: 300,
+  };
+});
+test.after(() => stub.close());
+
+test('throttling and server faults are UNAVAILABLE and retryable', async () => {
+  const storage = createMinioStorage(options);
+  for (const [status, code] of [
+    [503, 'SlowDown'],
+    [500, 'InternalError'],
+    [502, 'BadGateway'],
+  ] as const) {
+    stub.use(xmlError(status, code));
+    const error = await rejectsWith(storage.open('a.txt'), 'UNAVAILABLE', `${status}`);
+    assert.ok(isStorageError(error) && error.retryable, `${status} retryable`);
+  }
+});
+
+test('S3 codes: AccessDenied, NoSuchKey, NoSuchBucket (never NOT_FOUND), InvalidAccessKeyId', async () => {
+  const storage = createMinioStorage(options);
+  stub.use(xmlError(403, 'AccessDenied'));
+  await rejectsWith(storage.open('a.txt'), 'PERMISSION_DENIED', 'AccessDenied');
+  stub.use(xmlError(403, 'InvalidAccessKeyId'));
+  await rejectsWith(storage.save('a.txt', 'x'), 'PERMISSION_DENIED', 'InvalidAccessKeyId');
+  stub.use(xmlError(404, 'NoSuchKey'));
+  await rejectsWith(storage.open('a.txt'), 'NOT_FOUND', 'NoSuchKey');
+  stub.use(xmlError(404, 'NoSuchBucket'));
+  await rejectsWith(storage.open('a.txt'), 'INVALID_CONFIG', 'NoSuchBucket on GET');
+  await rejectsWith(storage.save('a.txt', 'x'), 'INVALID_CONFIG', 'NoSuchBucket on PUT');
+  await rejectsWith(storage.listdir(''), 'INVALID_CONFIG', 'NoSuchBucket on list');
+});
+
+test('HEAD has no body: MinIO names a missing bucket in x-minio-error-code', async () => {
+  const storage = createMinioStorage(options);
+  stub.use((_req, res) => {
+    res.writeHead(404, { 'x-minio-error-code': 'NoSuchBucket' }).end();
+  });
+  await rejectsWith(storage.exists('a.txt'), 'INVALID_CONFIG', 'exists on a missing bucket');
+  stub.use((_req, res) => {
+    res.writeHead(404, { 'x-minio-error-code': 'NoSuchKey' }).end();
+  });
+  assert.is(await storage.exists('a.txt'), false);
+});
+
+test('a server that does not answer: UNAVAILABLE after requestTimeoutMs', async () => {
+  const storage = createMinioStorage(options);
+  stub.use(() => {});
+  const started = Date.now();
+  const error = await rejectsWith(storage.stat('a.txt'), 'UNAVAILABLE', 'hanging');
+  assert.ok(Date.now() - started < 3_000, `${Date.now() - started} ms`);
+  assert.ok(isStorageError(error) && error.retryable);
+});
+
+test('a dropped connection and a refused one are UNAVAILABLE naming the endpoint', async () => {
+  stub.use((req) => req.socket.destroy());
+  const error = await rejectsWith(createMinioStorage(options).stat('a.txt'), 'UNAVAILABLE', 'dropped');
+  assert.ok(error.message.includes(stub.endpoint), error.message);
+  const refused = await rejectsWith(
+    createMinioStorage({ ...options, endpoint: '127.0.0.1:1' }).stat('a.txt'),
+    'UNAVAILABLE',
+    'refused',
+  );
+  assert.ok(refused.message.includes('127.0.0.1:1'), refused.message);
+});
+
+test('after a 412 that drops the connection (as MinIO does), the next request gets a fresh socket', async () => {
+  const storage = createMinioStorage(options);
+  let answered = 0;
+  stub.use((req, res) => {
+    answered++;
+    if (req.method === 'PUT' && answered === 1) {
+      // MinIO answers 412 and closes the connection a moment later, without
+      // Connection: close (it writes the error twice; drivers/minio/client.ts).
+      const body = '<Error><Code>PreconditionFailed</Code><Message>x</Message></Error>';
+      const head = `HTTP/1.1 412 Precondition Failed\r\nContent-Type: application/xml\r\nContent-Length: ${body.length}\r\n\r\n`;
+      const socket = req.socket;
+      socket.write(head + body);
+      setTimeout(() => socket.destroy(), 50);
+      return;
+    }
+    res.writeHead(200, { ETag: '"abc"' }).end();
+  });
+  const stored = await storage.save('taken.txt', 'x');
+  assert.match(stored, /^taken_[A-Za-z0-9]{7}\.txt$/);
+});
+
+test('a 200 answer with an <Error> inside (CopyObject, CompleteMultipartUpload) is an error', async () => {
+  const storage = createMinioStorage({ ...options, replaceExisting: true });
+  stub.use((req, res) => {
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { 'Content-Length': '3', ETag: '"e"', 'Last-Modified': new Date().toUTCString() }).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/xml' });
+    res.end('<?xml version="1.0"?>\n<Error><Code>InternalError</Code><Message>copy failed</Message></Error>');
+  });
+  const error = await rejectsWith(storage.copy('a.txt', 'b.txt'), 'UNAVAILABLE', 'copy');
+  assert.ok(isStorageError(error) && error.retryable);
+});
+
+test('isAvailable: only 200 from /minio/health/live is available (403 is not "up")', async () => {
+  const storage = createMinioStorage(options);
+  stub.use((req, res) => res.writeHead(req.url === '/minio/health/live' ? 200 : 500).end());
+  assert.equal((await storage.isAvailable()).available, true);
+  stub.use((_req, res) => res.writeHead(403).end());
+  const refused = await storage.isAvailable();
+  assert.is(refused.available, false);
+  assert.is(refused.status, 403);
+  stub.use(() => {});
+  const silent = await storage.isAvailable();
+  assert.is(silent.available, false);
+  assert.ok(silent.latencyMs < 3_000, `${silent.latencyMs} ms`);
+});
+
+test('messages never carry the secret key, a signature or a query string', async () => {
+  const storage = createMinioStorage(options);
+  stub.use(xmlError(403, 'SignatureDoesNotMatch'));
+  const error = await rejectsWith(storage.open('a.txt'), 'PERMISSION_DENIED', 'signature');
+  for (const shown of [error.message, inspect(error, { depth: 10, showHidden: true }), JSON.stringify(error)]) {
+    assert.not.ok(shown.includes(SECRET), shown);
+  }
+  const text = scrub(
+    `GET http://h:9000/b/k?X-Amz-Signature=abc123&X-Amz-Credential=AKIA fails; Signature=deadbeef ${SECRET}`,
+    [SECRET],
+  );
+  assert.not.match(text, /abc123|deadbeef|AKIA|X-Amz-Credential=/);
+  assert.not.ok(text.includes(SECRET));
+  assert.ok(text.includes('http://h:9000/b/k'), text);
+});
+
+test.run();
