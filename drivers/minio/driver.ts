@@ -92,6 +92,14 @@ export class MinioDriver implements Driver {
     }
   }
 
+  /**
+   * The minio-js client this driver sends requests with, for what stowage does not do
+   * itself. (A getter, so that it stays out of the driver's own properties.)
+   */
+  get client(): Client {
+    return this.#context.client;
+  }
+
   async write(name: string, body: WriteBody, options: WriteOptions): Promise<string> {
     await this.#ready(true);
     return writeObject(this.#context, name, body, options);

@@ -63,12 +63,11 @@ export async function getObject(context: MinioContext, name: string, range?: Byt
       [200, 206],
     );
   } catch (error) {
-    const mapped = mapMinioError(error, context.errorContext(name));
     // S3 answers 416 when the range starts at or past the end; fs and memory give no bytes.
     if (range && (error as { code?: string }).code === 'InvalidRange') {
       return { stat: await headObject(context, name), body: Readable.from([]) };
     }
-    throw mapped;
+    throw mapMinioError(error, context.errorContext(name));
   }
   const size = response.statusCode === 206 ? totalFromRange(response.headers['content-range']) : undefined;
   const stat = statFromHeaders(name, response.headers, size ?? Number(response.headers['content-length'] ?? 0));
