@@ -6,11 +6,12 @@
  * `stowage-source` condition), exactly as an installed package resolves to dist/.
  * Each sample runs in its own process and empty directory, with STORAGE_DRIVER=memory
  * unless its fence says otherwise, and none of the developer's storage variables.
+ * Shell samples marked `run` drive the built CLI (dist/, which npm test builds first).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -18,6 +19,7 @@ import { type DocBlock, docBlocks } from './support/doc-blocks.js';
 import { serverEnv } from './support/doc-servers.js';
 
 const ROOT = join(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist/src/cli/main.js');
 const RUN_TIMEOUT_MS = 60_000;
 const PARALLEL_RUNS = 4;
 const CONFIG_VARIABLE = /^(STORAGE_|MINIO_|AWS_|S3_|NODE_ENV$)/;
@@ -42,14 +44,18 @@ test('the docs have samples, and every one not run is listed', () => {
   const notRun = blocks.filter((block) => block.mode !== 'run');
   const counts = { run: blocks.length - notRun.length, 'no-run': 0, fragment: 0 };
   for (const block of notRun) counts[block.mode as 'no-run' | 'fragment']++;
-  console.log(`docs samples: ${counts.run} run, ${counts['no-run']} type-checked only, ${counts.fragment} fragments`);
+  const shell = blocks.filter((block) => block.kind === 'sh' && block.mode === 'run').length;
+  console.log(
+    `docs samples: ${counts.run} run (${shell} of them shell sessions with the CLI), ` +
+      `${counts['no-run']} type-checked only, ${counts.fragment} fragments`,
+  );
   for (const block of notRun) console.log(`  ${block.mode.padEnd(8)} ${block.where}`);
 });
 
 test('every sample that is not a fragment type-checks', async () => {
   const errors: string[] = [];
   for (const project of ['blocks', 'decorators']) {
-    if (!blocks.some((block) => block.mode !== 'fragment' && (project === 'decorators') === block.decorators)) continue;
+    if (!blocks.some((block) => isTypeChecked(block) && (project === 'decorators') === block.decorators)) continue;
     const tsc = join(ROOT, 'node_modules/.bin/tsc');
     const result = await run(tsc, ['-p', join(work, project)], { cwd: work }).catch((error) => error);
     errors.push(
@@ -81,17 +87,34 @@ function prepareWorkspace(): void {
     symlinkSync(join(ROOT, 'node_modules', entry), join(modules, entry), 'dir');
   }
   writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'docs-samples', private: true, type: 'module' }));
+  writeShellTools();
   for (const [project, decorators] of [
     ['blocks', false],
     ['decorators', true],
   ] as const) {
     mkdirSync(join(work, project));
     writeFileSync(join(work, project, 'tsconfig.json'), JSON.stringify(tsconfig(decorators), null, 2));
-    for (const block of blocks.filter((b) => b.mode !== 'fragment' && b.decorators === decorators)) {
+    for (const block of blocks.filter((b) => isTypeChecked(b) && b.decorators === decorators)) {
       // `export {}` makes every sample a module: its own scope, and top-level await.
       writeFileSync(join(work, project, `${block.id}.ts`), `${block.code}\nexport {};\n`);
     }
   }
+}
+
+function isTypeChecked(block: DocBlock): boolean {
+  return block.kind === 'ts' && block.mode !== 'fragment';
+}
+
+/** `stowage` and `npx stowage` on PATH run the built CLI; any other npx is refused. */
+function writeShellTools(): void {
+  const bin = join(work, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'stowage'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(
+    join(bin, 'npx'),
+    '#!/bin/sh\nif [ "$1" = stowage ]; then shift; exec stowage "$@"; fi\necho "docs samples may only run npx stowage" >&2\nexit 127\n',
+    { mode: 0o755 },
+  );
 }
 
 function tsconfig(decorators: boolean): object {
@@ -142,17 +165,29 @@ async function runBlock(block: DocBlock): Promise<string | undefined> {
   const cwd = join(work, 'run', block.id);
   mkdirSync(cwd, { recursive: true });
   const project = block.decorators ? 'decorators' : 'blocks';
-  const args = ['--conditions=stowage-source', '--import', 'tsx', join(work, project, `${block.id}.ts`)];
+  let command: string[];
+  if (block.kind === 'sh') {
+    if (!existsSync(CLI)) return `${CLI} is missing: run npm run build first (npm test does).`;
+    writeFileSync(join(cwd, 'sample.sh'), `${block.code}\n`);
+    command = ['bash', '-euo', 'pipefail', 'sample.sh'];
+    env.PATH = `${join(work, 'bin')}${delimiter}${env.PATH ?? ''}`;
+  } else {
+    command = [
+      process.execPath,
+      '--conditions=stowage-source',
+      '--import',
+      'tsx',
+      join(work, project, `${block.id}.ts`),
+    ];
+    env.TSX_TSCONFIG_PATH = join(work, project, 'tsconfig.json');
+  }
   try {
-    await run(process.execPath, args, {
-      cwd,
-      env: { ...env, TSX_TSCONFIG_PATH: join(work, project, 'tsconfig.json') },
-      timeout: RUN_TIMEOUT_MS,
-    });
+    await run(command[0] as string, command.slice(1), { cwd, env, timeout: RUN_TIMEOUT_MS });
     return undefined;
   } catch (error) {
     const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
-    return `${stderr || message}${stdout ? `\nstdout:\n${stdout}` : ''}\n(line N of ${project}/${block.id}.ts is line ${block.firstLine}+N-1 of ${block.file})`;
+    const source = block.kind === 'sh' ? 'sample.sh' : `${project}/${block.id}.ts`;
+    return `${stderr || message}${stdout ? `\nstdout:\n${stdout}` : ''}\n(line N of ${source} is line ${block.firstLine}+N-1 of ${block.file})`;
   }
 }
 

@@ -11,6 +11,11 @@
  *
  * `no-run` and `fragment` blocks are counted and listed in the test output, never
  * skipped silently. JavaScript blocks are refused: samples are TypeScript.
+ *
+ * Shell blocks marked `run` (```sh run STORAGE_DRIVER=fs) are run by bash with
+ * `set -euo pipefail` in an empty directory, where `stowage` and `npx stowage` are the
+ * built CLI; the same NAME=value and needs= words apply. Other shell blocks (install
+ * commands, configuration excerpts) are not samples of the API and are not run.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -18,6 +23,8 @@ import { basename } from 'node:path';
 export type Server = 'minio' | 's3';
 
 export interface DocBlock {
+  /** TypeScript, or a shell session with the CLI. */
+  kind: 'ts' | 'sh';
   /** `docs/cli.md:42`: the fence's line, for messages. */
   where: string;
   /** A file-name-safe id: `cli-3`. */
@@ -64,8 +71,11 @@ function parseBlock(label: string, info: string, line: number, code: string, ind
   if (['js', 'javascript', 'mjs', 'cjs'].includes(language)) {
     throw new Error(`${where}: write samples as \`\`\`ts (this test runs TypeScript samples only)`);
   }
-  if (language !== 'ts' && language !== 'typescript') return undefined;
+  const shell = ['sh', 'bash', 'shell'].includes(language);
+  if (shell && !words.includes('run')) return undefined;
+  if (!shell && language !== 'ts' && language !== 'typescript') return undefined;
   const block: DocBlock = {
+    kind: shell ? 'sh' : 'ts',
     where,
     id: `${basename(label, '.md')}-${index + 1}`,
     code,
@@ -76,7 +86,7 @@ function parseBlock(label: string, info: string, line: number, code: string, ind
     needs: undefined,
     decorators: false,
   };
-  for (const word of words) applyWord(block, word);
+  for (const word of words.filter((w) => !(shell && w === 'run'))) applyWord(block, word);
   return block;
 }
 
