@@ -1,7 +1,8 @@
 /**
  * The package as users get it: the exports map points at built files, `npm pack`
  * ships no tests, and a clean install without the optional SDKs can import `stowage`,
- * `stowage/memory` and `stowage/fs` (proving they do not load an SDK).
+ * `stowage/memory` and `stowage/fs` (proving they do not load an SDK) and run the
+ * `stowage` command.
  * Needs `npm run build` first (npm test does it).
  */
 import { execFileSync } from 'node:child_process';
@@ -30,6 +31,13 @@ test('every export resolves to built JavaScript, declarations and its source', (
     }
     assert.ok(target.types?.endsWith('.d.ts') && target.default?.endsWith('.js'), subpath);
   }
+});
+
+test('the bin points at the built CLI, with a shebang', () => {
+  const bin = pkg.bin?.stowage;
+  assert.ok(bin, 'package.json bin.stowage');
+  assert.ok(existsSync(join(ROOT, bin)), `${bin} (run npm run build)`);
+  assert.ok(readFileSync(join(ROOT, bin), 'utf8').startsWith('#!/usr/bin/env node\n'), 'shebang');
 });
 
 test('npm pack ships the built code and docs, never tests', () => {
@@ -81,6 +89,10 @@ test('a clean install without the SDKs imports stowage, stowage/memory and stowa
     writeFileSync(join(work, 'check.mjs'), script);
     const out = execFileSync(process.execPath, ['check.mjs'], { cwd: work, encoding: 'utf8' });
     assert.equal(JSON.parse(out), { text: 'hi', fs: 'function', err: 'function' });
+    // The installed command works without the SDKs or inversify, on the same files.
+    const cli = join(work, 'node_modules/.bin/stowage');
+    const env = { ...process.env, STORAGE_DRIVER: 'fs', STORAGE_FS_LOCATION: join(work, 'files') };
+    assert.is(execFileSync(cli, ['get', 'x.txt', '-'], { cwd: work, env, encoding: 'utf8' }), 'hi');
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
