@@ -1,0 +1,142 @@
+/**
+ * The test-server helper: MinIO and moto start on free loopback ports, answer S3
+ * requests, and are gone after stop() or when the test process ends.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { Client } from 'minio';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isPortOpen } from './processes.js';
+import { motoServer, reportMissingServer, requireServerOrSkip, type S3ServerInfo, s3Server } from './servers.js';
+
+const FIXTURE = fileURLToPath(new URL('./server-exit-fixture.ts', import.meta.url));
+/** A killed process's listening socket closes shortly after, not at once. */
+const PORT_CLOSE_WAIT_MS = 3_000;
+
+test('a missing server is a loud skip, and a failure with CI=true', () => {
+  const printed: string[] = [];
+  const consoleError = console.error;
+  console.error = (message: string) => printed.push(message);
+  try {
+    reportMissingServer('s3', 'the MinIO driver', ['STOWAGE_TEST_S3_ENDPOINT: not set'], { CI: 'false' });
+  } finally {
+    console.error = consoleError;
+  }
+  const banner = printed.join('\n');
+  assert.match(banner, 'SKIPPED: the MinIO driver');
+  assert.match(banner, 'STOWAGE_TEST_S3_ENDPOINT: not set');
+  assert.match(banner, 'bash scripts/install-minio.sh');
+  assert.throws(
+    () => reportMissingServer('moto', 'the S3 driver on moto', [], { CI: 'true' }),
+    /FAILED \(CI=true\)[\s\S]*scripts\/install-moto\.sh/,
+  );
+});
+
+const minio = await timed('MinIO', () => requireServerOrSkip('s3', 'test/support/servers.test.ts (MinIO)'));
+const moto = await timed('moto', () => requireServerOrSkip('moto', 'test/support/servers.test.ts (moto)'));
+
+(minio ? test : test.skip)('s3Server(): started once per process', async () => {
+  assert.is(await s3Server(), minio);
+});
+
+(minio ? test : test.skip)('s3Server(): MinIO answers its health check and S3 requests', async () => {
+  const server = minio as S3ServerInfo;
+  const health = await fetch(`${server.endpoint}/minio/health/live`);
+  assert.is(health.status, 200);
+  await roundTrip(server);
+});
+
+(moto ? test : test.skip)('motoServer(): moto answers S3 requests', async () => {
+  assert.is(await motoServer(), moto);
+  await roundTrip(moto as S3ServerInfo);
+});
+
+(minio?.kind === 'minio' ? test : test.skip)('s3Server(): stop() closes the port', async () => {
+  const server = minio as S3ServerInfo;
+  await server.stop();
+  assert.not.ok(await isPortOpen(portOf(server)));
+});
+
+(moto ? test : test.skip)('motoServer(): stop() closes the port', async () => {
+  const server = moto as S3ServerInfo;
+  await server.stop();
+  assert.not.ok(await isPortOpen(portOf(server)));
+});
+
+for (const how of ['exit', 'throw', 'signal'] as const) {
+  (minio?.kind === 'minio' ? test : test.skip)(`a server dies with its process (${how})`, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, how], {
+      env: { ...process.env, STOWAGE_TEST_S3_ENDPOINT: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    const line = stdout.split('\n').find((l) => l.startsWith('{'));
+    assert.ok(line, `the fixture printed no endpoint; stderr:\n${stderr}`);
+    const port = portOf(JSON.parse(line) as { endpoint: string });
+    if (how === 'exit') assert.is(code, 0, stderr);
+    if (how === 'throw') assert.is(code, 1, stderr);
+    if (how === 'signal') assert.is(signal, 'SIGTERM', stderr);
+    assert.ok(await portClosesWithin(port, PORT_CLOSE_WAIT_MS), `port ${port} still open after the process ended`);
+  });
+}
+
+test.run();
+
+/** Creates a bucket, puts and gets one object, then removes both, through the MinIO SDK. */
+async function roundTrip(server: S3ServerInfo): Promise<void> {
+  const url = new URL(server.endpoint);
+  const client = new Client({
+    endPoint: url.hostname,
+    port: Number(url.port),
+    useSSL: url.protocol === 'https:',
+    accessKey: server.accessKey,
+    secretKey: server.secretKey,
+    region: server.region,
+    pathStyle: true,
+  });
+  const bucket = `stowage-servers-${randomBytes(4).toString('hex')}`;
+  await client.makeBucket(bucket, server.region);
+  try {
+    await client.putObject(bucket, 'hello.txt', Buffer.from('hello, stowage'), undefined, {
+      'Content-Type': 'text/plain',
+    });
+    const body = await client.getObject(bucket, 'hello.txt');
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    assert.is(Buffer.concat(chunks).toString('utf8'), 'hello, stowage');
+  } finally {
+    await client.removeObject(bucket, 'hello.txt');
+    await client.removeBucket(bucket);
+  }
+}
+
+async function timed<T>(label: string, start: () => Promise<T>): Promise<T> {
+  const began = Date.now();
+  const result = await start();
+  if (result) console.log(`${label}: ready in ${Date.now() - began} ms`);
+  return result;
+}
+
+function portOf(server: { endpoint: string }): number {
+  return Number(new URL(server.endpoint).port);
+}
+
+async function portClosesWithin(port: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (await isPortOpen(port)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
+}
