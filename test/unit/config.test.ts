@@ -83,6 +83,26 @@ test("a typo in the chosen driver's namespace is reported; other drivers' variab
   await createStorageFromEnv({ STORAGE_DRIVER: 'fs', STORAGE_FS_LOCATION: join(work, 'y'), STORAGE_FS_X: '1' });
 });
 
+test('object stores: a missing key, a bucket both public and private, a bad value name their variables', async () => {
+  const minio = { STORAGE_DRIVER: 'minio', MINIO_ENDPOINT: '127.0.0.1:9000', MINIO_SECRET_KEY: 'k'.repeat(12) };
+  const s3 = { STORAGE_DRIVER: 's3', S3_BUCKET: 'media', S3_STATIC_BUCKET: 'static' };
+  const cases: Array<[Record<string, string>, string[]]> = [
+    [minio, ['MINIO_ACCESS_KEY']],
+    [
+      { ...minio, MINIO_ACCESS_KEY: 'a', MINIO_PUBLIC_BUCKETS: 'x1y', MINIO_PRIVATE_BUCKETS: 'x1y' },
+      ['MINIO_PUBLIC_BUCKETS', 'MINIO_PRIVATE_BUCKETS'],
+    ],
+    [{ ...minio, MINIO_ACCESS_KEY: 'a', MINIO_URL_EXPIRY_HOURS: '-1' }, ['MINIO_URL_EXPIRY_HOURS']],
+    [{ STORAGE_DRIVER: 's3' }, ['S3_BUCKET']],
+    [{ ...s3, S3_PUBLIC_BUCKETS: 'media', S3_PRIVATE_BUCKETS: 'media' }, ['S3_PUBLIC_BUCKETS', 'S3_PRIVATE_BUCKETS']],
+    [{ ...s3, AWS_SECRET_ACCESS_KEY: 'k'.repeat(12) }, ['AWS_ACCESS_KEY_ID']],
+  ];
+  for (const [env, variables] of cases) {
+    const error = await rejectsWith(createStoragesFromEnv(env), 'INVALID_CONFIG', variables.join(' '));
+    for (const variable of variables) assert.match(error.message, variable);
+  }
+});
+
 test('only the requested aliases are built', async () => {
   const storages = await createStoragesFromEnv({ STORAGE_DRIVER: 'memory' }, ['static']);
   assert.equal(Object.keys(storages), ['static']);
