@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { StorageError, withContext } from '../errors.js';
+import { StorageError } from '../errors.js';
 import { STORAGE_ALIASES } from '../registry.js';
 import { healthCommand, initBucketsCommand } from './commands/admin.js';
 import { lsCommand, rmCommand, urlCommand } from './commands/objects.js';
@@ -81,7 +81,11 @@ function reportError(context: CliContext, error: unknown): number {
     context.io.stderr.write(`error: ${error.message}\n`);
     return EXIT.USAGE;
   }
-  const storageError = error instanceof StorageError ? error : withContext(error, 'configure');
+  // Anything that is not a StorageError is a bug or an unmapped failure: UNEXPECTED, exit 1.
+  const storageError =
+    error instanceof StorageError
+      ? error
+      : new StorageError('UNEXPECTED', error instanceof Error ? error.message : String(error), { cause: error });
   const line = context.json
     ? JSON.stringify({ error: storageError.toJSON() })
     : `stowage: ${storageError.message} (${storageError.code})`;
