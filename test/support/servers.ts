@@ -21,6 +21,7 @@ import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { suite as uvuSuite } from 'uvu';
 import { freePort, type ServerProcess, ServerStartError, startServerProcess } from './processes.js';
 
 export interface S3ServerInfo {
@@ -70,7 +71,13 @@ export function motoServer(): Promise<S3ServerInfo | undefined> {
  */
 export async function requireServerOrSkip(name: ServerName, suite: string): Promise<S3ServerInfo | undefined> {
   const server = await (name === 's3' ? s3Server() : motoServer());
-  if (!server) reportMissingServer(name, suite, tried[name]);
+  if (!server) {
+    reportMissingServer(name, suite, tried[name]);
+    // Shows in the counts as skipped (test/run.ts), so the run's last line tells too.
+    const skipped = uvuSuite(`${suite}: no ${name === 's3' ? 'S3' : 'moto'} server`);
+    skipped.skip('needs a server (see the banner above)', () => {});
+    skipped.run();
+  }
   return server;
 }
 
