@@ -17,6 +17,11 @@ export interface ContractTarget {
   cleanup?: (() => Promise<void>) | undefined;
   /** True when `url()` results can be fetched over HTTP from this process. */
   servesUrls?: boolean | undefined;
+  /**
+   * False when the server ignores the response-content-disposition of a signed URL
+   * (moto), so that the download header is not checked there. Default true.
+   */
+  honoursDownload?: boolean | undefined;
 }
 
 /**

@@ -78,9 +78,8 @@ const MOTO_FEATURES: ServerFeatures = {
 /**
  * Capability overrides for the contract on moto: none, since moto does conditional
  * writes. (A server without them would run with `conditionalWrites: false` and
- * `{ conditionalCreate: false }` here.) The contract has no capability for download
- * headers, so on moto it does not fetch URLs (`servesUrls: false`); the extras below
- * fetch signed and public URLs of every awkward name on moto instead.
+ * `{ conditionalCreate: false }` here.) moto ignores response-content-disposition,
+ * so the contract's download header check is off there (`honoursDownload: false`).
  */
 const MOTO_OVERRIDES: Partial<Capabilities> = {};
 
@@ -115,7 +114,8 @@ function contractFactory(server: S3ServerInfo, features: ServerFeatures) {
     const storage = createS3Storage(options);
     return {
       storage,
-      servesUrls: features.responseOverrides,
+      servesUrls: true,
+      honoursDownload: features.responseOverrides,
       cleanup: async () => {
         await removeBucket(storage.driver.client, options.bucket);
         await storage.close();
