@@ -94,14 +94,7 @@ function rejectUnknownVariables(reader: EnvReader, driver: DriverName): void {
 async function loadDriver(name: DriverName): Promise<DriverEntry<object>> {
   const load = DRIVERS[name] as (() => Promise<DriverEntry<object>>) | undefined;
   if (!load) {
-    const { StorageError } = await import('./errors.js');
-    throw new StorageError(
-      'INVALID_CONFIG',
-      `Unknown driver ${JSON.stringify(name)}; use one of ${DRIVER_NAMES.join(', ')}.`,
-      {
-        operation: 'configure',
-      },
-    );
+    throw configError('The driver', `${JSON.stringify(name)} is unknown; use one of ${DRIVER_NAMES.join(', ')}`);
   }
   return load();
 }

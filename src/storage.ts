@@ -278,11 +278,7 @@ export class Storage<D extends Driver = Driver> {
   async initializeBuckets(): Promise<InitializeReport> {
     return this.#run('initializeBuckets', undefined, async () => {
       this.#require('bucketManagement', 'initializeBuckets');
-      const initialize = this.driver.initializeBuckets;
-      if (!initialize) {
-        throw new StorageError('UNSUPPORTED', `The ${this.driver.name} driver does not implement initializeBuckets.`);
-      }
-      return initialize.call(this.driver);
+      return callOptional(this.driver, 'initializeBuckets')();
     });
   }
 
@@ -387,7 +383,10 @@ function attemptLimited(next: () => string): () => string {
   };
 }
 
-function callOptional<K extends 'url' | 'createUploadUrl'>(driver: Driver, method: K): NonNullable<Driver[K]> {
+function callOptional<K extends 'url' | 'createUploadUrl' | 'initializeBuckets'>(
+  driver: Driver,
+  method: K,
+): NonNullable<Driver[K]> {
   const fn = driver[method];
   if (!fn) {
     throw new StorageError('UNSUPPORTED', `The ${driver.name} driver does not implement ${method}.`);
