@@ -10,9 +10,9 @@ import { inspect } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rejectsWith } from '../contracts/context.js';
-import { scrub } from '../drivers/minio/errors.js';
 import { createMinioStorage, type MinioOptions } from '../drivers/minio/index.js';
 import { isStorageError } from '../src/errors.js';
+import { scrub } from '../src/s3-errors.js';
 
 const SECRET = 'stub-secret-DoNotShow-7e1f';
 const BUCKET = 'stub-bucket';
