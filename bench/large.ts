@@ -1,0 +1,111 @@
+/**
+ * Large objects: a generated stream of `bytes` saved, then read back, by each
+ * contender, each case in a fresh child process (bench/large-child.ts) that reports
+ * the time and the resident set size above its own baseline. The cases take turns in
+ * an order that reverses on the second pass (A B C D, D C B A), as the small-object
+ * blocks do, and each contender's figure is the median of its passes.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Client } from 'minio';
+import type { Contender, ContenderId, Target } from './contenders.js';
+import type { LargeCase, LargeMeasure } from './large-child.js';
+import { median, round } from './workload.js';
+
+export interface LargeOptions {
+  bytes: number;
+  passes: number;
+  prefix: string;
+  /** Removes what a case stored. */
+  admin: Client;
+  log: (line: string) => void;
+}
+
+export interface LargeResult {
+  contender: ContenderId | 'django-minio-backend';
+  direction: 'save' | 'read';
+  bytes: number;
+  /** Median over the passes, MB/s (10^6 bytes per second). */
+  mbPerSecond: number;
+  /** Median peak RSS above the baseline, MiB. */
+  rssGrowthMiB: number;
+  passes: Array<{ ms: number; rssGrowthMiB: number; maxRssGrowthMiB: number }>;
+}
+
+const CHILD = join(import.meta.dirname, 'large-child.ts');
+const MiB = 1024 * 1024;
+
+export async function largeObjects(
+  target: Target,
+  contenders: readonly Contender[],
+  options: LargeOptions,
+): Promise<LargeResult[]> {
+  const measured = new Map<string, LargeMeasure[]>();
+  for (let pass = 0; pass < options.passes; pass++) {
+    const order = pass % 2 === 0 ? contenders : [...contenders].reverse();
+    for (const contender of order) {
+      const name = `${options.prefix}large/${contender.id}/${pass}.bin`;
+      try {
+        for (const direction of ['save', 'read'] as const) {
+          const measure = await runCase({ contender: contender.id, target, name, bytes: options.bytes, direction });
+          const key = `${contender.id}:${direction}`;
+          measured.set(key, [...(measured.get(key) ?? []), measure]);
+          options.log(
+            `  ${contender.label.padEnd(32)} ${direction.padEnd(4)} ${mbps(options.bytes, measure.ms).toFixed(0).padStart(5)} MB/s  RSS +${growth(measure).toFixed(0)} MiB`,
+          );
+        }
+      } finally {
+        await options.admin.removeObject(target.bucket, name).catch(() => {});
+      }
+    }
+  }
+  const results: LargeResult[] = [];
+  for (const contender of contenders) {
+    for (const direction of ['save', 'read'] as const) {
+      results.push(
+        largeResult(contender.id, direction, options.bytes, measured.get(`${contender.id}:${direction}`) ?? []),
+      );
+    }
+  }
+  return results;
+}
+
+/** The median figures of a contender's passes in one direction. */
+export function largeResult(
+  contender: LargeResult['contender'],
+  direction: 'save' | 'read',
+  bytes: number,
+  runs: readonly LargeMeasure[],
+): LargeResult {
+  return {
+    contender,
+    direction,
+    bytes,
+    mbPerSecond: round(median(runs.map((m) => mbps(bytes, m.ms))), 0),
+    rssGrowthMiB: round(median(runs.map(growth)), 1),
+    passes: runs.map((m) => ({
+      ms: round(m.ms, 0),
+      rssGrowthMiB: round(growth(m), 1),
+      maxRssGrowthMiB: round((m.maxRss - m.baselineRss) / MiB, 1),
+    })),
+  };
+}
+
+async function runCase(spec: LargeCase): Promise<LargeMeasure> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', CHILD, JSON.stringify(spec)],
+    { cwd: join(import.meta.dirname, '..'), maxBuffer: 1024 * 1024, env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+  );
+  const line = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as LargeMeasure;
+}
+
+function mbps(bytes: number, ms: number): number {
+  return bytes / 1e6 / (ms / 1000);
+}
+
+function growth(measure: LargeMeasure): number {
+  return (measure.peakRss - measure.baselineRss) / MiB;
+}

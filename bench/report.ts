@@ -1,0 +1,568 @@
+/**
+ * Renders a run (bench/results/*.json): the Markdown tables of docs/benchmarks.md
+ * (between its `<!-- bench:begin -->` and `<!-- bench:end -->` markers) and an SVG
+ * chart of the ratios, drawn here with no dependency and no external service.
+ *
+ *   node --import tsx bench/report.ts bench/results/<run>.json [--docs]
+ *
+ * prints the tables (and with --docs rewrites docs/benchmarks.md and docs/benchmarks.svg)
+ * from a saved run, without running anything.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { ContenderId } from './contenders.js';
+import type { LargeResult } from './large.js';
+import type { BenchResults } from './results.js';
+import { PHASES, type Phase, type SmallResult } from './small.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const DOC = join(ROOT, 'docs', 'benchmarks.md');
+const DOC_CHART = join(ROOT, 'docs', 'benchmarks.svg');
+const BEGIN = '<!-- bench:begin -->';
+const END = '<!-- bench:end -->';
+
+/** The targets issue 6 set. */
+export const TARGETS = { smallRatio: 0.95, largeRatio: 0.9, rssMiB: 64 } as const;
+
+type Id = ContenderId | 'django-minio-backend';
+const PAIRS = [
+  { driver: 'stowage-minio', raw: 'raw-minio', label: 'MinIO driver vs minio-js' },
+  { driver: 'stowage-s3', raw: 'raw-s3', label: 'S3 driver vs @aws-sdk/client-s3' },
+] as const;
+/** Which stowage driver a peer is compared with: the one on the same SDK. */
+const PEERS: ReadonlyArray<{ peer: Id; driver: Id }> = [
+  { peer: 'flydrive-s3', driver: 'stowage-s3' },
+  { peer: 'sab-aws', driver: 'stowage-s3' },
+  { peer: 'sab-minio', driver: 'stowage-minio' },
+  { peer: 'django-minio-backend', driver: 'stowage-minio' },
+];
+const PHASE_LABEL: Record<Phase, string> = { save: 'save', read: 'open+read', exists: 'exists', delete: 'delete' };
+
+/** Writes the chart (and with `docs`, the docs page and its chart); returns the paths written. */
+export function writeReport(
+  results: BenchResults,
+  source: string,
+  options: { docs: boolean; chart: string },
+): string[] {
+  const svg = renderSvg(results);
+  writeFileSync(options.chart, svg);
+  const written = [options.chart];
+  if (options.docs) {
+    writeFileSync(DOC_CHART, svg);
+    const page = readFileSync(DOC, 'utf8');
+    const begin = page.indexOf(BEGIN);
+    const end = page.indexOf(END);
+    if (begin < 0 || end < begin) throw new Error(`${DOC} has no ${BEGIN} ... ${END} section`);
+    const tables = renderMarkdown(results, relative(ROOT, source));
+    writeFileSync(DOC, `${page.slice(0, begin + BEGIN.length)}\n${tables}\n${page.slice(end)}`);
+    written.push(DOC, DOC_CHART);
+  }
+  return written;
+}
+
+export function renderMarkdown(results: BenchResults, source: string): string {
+  const out: string[] = [];
+  const m = results.machine;
+  out.push(
+    `Run of ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC (${source}, ${Math.round(results.durationSeconds / 60)} min): ` +
+      `\`${results.command}\` on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}; ` +
+      `MinIO ${m.minio} (${m.minioKind ?? 'minio'}) with its data on ${m.minioData ?? '?'}, on the same machine; ` +
+      `stowage ${results.stowage.commit}${results.stowage.changedFiles.length ? ` with uncommitted changes to ${results.stowage.changedFiles.length} files` : ''}, measured as built (\`${results.stowage.entryPoint}\`).`,
+  );
+  if (results.notes.length) out.push('', ...results.notes.map((note) => `> ${note}`));
+  out.push('', '### Against the targets', '', ...targetTable(results));
+  if (results.small.length) out.push('', '### Small objects (4 KiB)', '', ...smallTables(results));
+  if (Object.keys(results.requests).length)
+    out.push('', '### HTTP requests per operation', '', ...requestTable(results));
+  if (results.large.length)
+    out.push(
+      '',
+      `### Large objects (${results.large[0]?.bytes ? mib(results.large[0].bytes) : '?'})`,
+      '',
+      ...largeTable(results),
+    );
+  if (results.contention.length) out.push('', '### Names under contention', '', ...contentionTable(results));
+  if (results.local.length) out.push('', '### Memory and fs drivers (4 KiB)', '', ...localTable(results));
+  if (results.startup) out.push('', '### Start-up', '', ...startupTable(results));
+  return out.join('\n');
+}
+
+function targetTable(r: BenchResults): string[] {
+  const rows: string[][] = [];
+  for (const pair of PAIRS) {
+    const ratios = smallRatios(r, pair.driver, pair.raw);
+    if (ratios.length) {
+      const worst = ratios.reduce((a, b) => (b.ratio < a.ratio ? b : a));
+      rows.push([
+        `small objects, ${pair.label}: within 5 %`,
+        `worst ${x(worst.ratio)} (${PHASE_LABEL[worst.phase]}, c=${worst.concurrency}); median ${x(median(ratios.map((q) => q.ratio)))}`,
+        met(worst.ratio >= TARGETS.smallRatio),
+      ]);
+    }
+    for (const direction of ['save', 'read'] as const) {
+      const ours = large(r, pair.driver, direction);
+      const raw = large(r, pair.raw, direction);
+      if (!ours || !raw) continue;
+      const ratio = ours.mbPerSecond / raw.mbPerSecond;
+      rows.push([
+        `large ${direction}, ${pair.label}: ≥ 90 % throughput`,
+        `${ours.mbPerSecond} vs ${raw.mbPerSecond} MB/s = ${x(ratio)}`,
+        met(ratio >= TARGETS.largeRatio),
+      ]);
+      rows.push([
+        `large ${direction}, ${pair.driver}: peak RSS growth ≤ 64 MiB`,
+        `+${ours.rssGrowthMiB} MiB (raw: +${raw.rssGrowthMiB} MiB)`,
+        met(ours.rssGrowthMiB <= TARGETS.rssMiB),
+      ]);
+    }
+  }
+  for (const { peer, driver } of PEERS) {
+    const ratios = peerRatios(r, driver, peer);
+    if (!ratios.length) continue;
+    const worst = ratios.reduce((a, b) => (b.ratio < a.ratio ? b : a));
+    rows.push([
+      `ahead of ${label(r, peer)} (small objects, ${driver})`,
+      `stowage ÷ peer: worst ${x(worst.ratio)} (${PHASE_LABEL[worst.phase]}, c=${worst.concurrency}), geometric mean ${x(geomean(ratios.map((q) => q.ratio)))}`,
+      met(worst.ratio >= 1),
+    ]);
+  }
+  return table(['target', 'measured', 'met'], rows);
+}
+
+function smallTables(r: BenchResults): string[] {
+  const out: string[] = [];
+  for (const concurrency of [...new Set(r.small.map((s) => s.concurrency))]) {
+    out.push(`Concurrency ${concurrency}: operations per second (× the raw SDK the row is built on)`, '');
+    const rows = r.small
+      .filter((s) => s.concurrency === concurrency)
+      .map((s) => {
+        const raw = rawFor(r, s.contender);
+        const base = raw && raw !== s.contender ? small(r, raw, concurrency) : undefined;
+        return [
+          label(r, s.contender),
+          ...PHASES.map((phase) =>
+            base
+              ? `${s.opsPerSecond[phase]} (${x(s.opsPerSecond[phase] / base.opsPerSecond[phase])})`
+              : `${s.opsPerSecond[phase]}`,
+          ),
+        ];
+      });
+    out.push(...table(['', ...PHASES.map((p) => PHASE_LABEL[p])], rows), '');
+  }
+  return out.slice(0, -1);
+}
+
+function requestTable(r: BenchResults): string[] {
+  const rows = Object.entries(r.requests).map(([id, counts]) => [
+    label(r, id as Id),
+    ...PHASES.map((p) => String(counts[p])),
+  ]);
+  return table(['', ...PHASES.map((p) => PHASE_LABEL[p])], rows);
+}
+
+function largeTable(r: BenchResults): string[] {
+  const ids = [...new Set(r.large.map((l) => l.contender))];
+  const rows = ids.map((id) => {
+    const raw = rawFor(r, id);
+    const cells = (['save', 'read'] as const).flatMap((direction) => {
+      const own = large(r, id, direction);
+      const base = raw && raw !== id ? large(r, raw, direction) : undefined;
+      if (!own) return ['', ''];
+      return [
+        base ? `${own.mbPerSecond} (${x(own.mbPerSecond / base.mbPerSecond)})` : String(own.mbPerSecond),
+        `+${own.rssGrowthMiB.toFixed(0)}`,
+      ];
+    });
+    const passes = large(r, id, 'save')?.passes.length ?? 0;
+    return [label(r, id), ...cells, String(passes)];
+  });
+  return table(['', 'save MB/s', 'save RSS MiB', 'read MB/s', 'read RSS MiB', 'passes'], rows);
+}
+
+function contentionTable(r: BenchResults): string[] {
+  const rows = r.contention.map((c) => [
+    label(r, c.subject as Id),
+    String(c.ms),
+    `${c.distinctNames}`,
+    `${c.survivors} / ${c.writers}`,
+    c.failures ? `${c.failures}: ${c.firstError ?? ''}` : '0',
+  ]);
+  return table(['', 'ms until all resolved', 'distinct names', 'writes kept', 'failed saves'], rows);
+}
+
+function localTable(r: BenchResults): string[] {
+  const rows = r.local.map((l) => [
+    l.subject,
+    String(l.concurrency),
+    String(l.count),
+    String(l.savesPerSecond),
+    String(l.readsPerSecond),
+  ]);
+  return table(['', 'concurrency', 'objects', 'saves/s', 'open+reads/s'], rows);
+}
+
+function startupTable(r: BenchResults): string[] {
+  const s = r.startup;
+  if (!s) return [];
+  const rows = s.cases.map((c) => [
+    `\`${c.imports.join('` + `')}\``,
+    String(c.ms),
+    String(c.heapKiB),
+    String(c.rssKiB),
+  ]);
+  return [
+    ...table(['import (fresh process, median)', 'ms', 'heap KiB', 'RSS KiB'], rows),
+    '',
+    `\`stowage\` + \`stowage/memory\` load ${s.modulesLoaded} modules, ${s.sdkModules.length === 0 ? 'none of them' : `${s.sdkModules.length} of them (${s.sdkModules.join(', ')})`} from an SDK (minio, @aws-sdk, @smithy) or inversify.`,
+  ];
+}
+
+// ---- the chart ------------------------------------------------------------------
+
+const COLORS = { minio: '#c2410c', s3: '#1d4ed8', grid: '#d1d5db', text: '#111827', muted: '#6b7280', band: '#dcfce7' };
+
+export function renderSvg(r: BenchResults): string {
+  const width = 940;
+  const parts: string[] = [];
+  let y = 0;
+  const text = (tx: number, ty: number, s: string, attrs = '') =>
+    parts.push(`<text x="${tx}" y="${ty}" ${attrs}>${escapeXml(s)}</text>`);
+
+  y += 28;
+  text(20, y, 'stowage against the raw SDKs and its peers', 'font-size="18" font-weight="bold"');
+  y += 18;
+  text(
+    20,
+    y,
+    `${r.machine.cpu}, ${r.machine.cores} cores · Node ${r.machine.node} · MinIO ${r.machine.minio} on ${r.machine.minioData ?? '?'} · ${r.startedAt.slice(0, 10)}${r.quick ? ' · QUICK RUN' : ''}`,
+    `font-size="12" fill="${COLORS.muted}"`,
+  );
+
+  // Panel 1: stowage ÷ raw SDK.
+  const rows: Array<{ name: string; minio?: number; s3?: number }> = [];
+  for (const concurrency of [1, 16]) {
+    for (const phase of PHASES) {
+      const get = (pair: (typeof PAIRS)[number]) => {
+        const a = small(r, pair.driver, concurrency);
+        const b = small(r, pair.raw, concurrency);
+        return a && b ? a.opsPerSecond[phase] / b.opsPerSecond[phase] : undefined;
+      };
+      rows.push({ name: `${PHASE_LABEL[phase]}, c=${concurrency}`, minio: get(PAIRS[0]), s3: get(PAIRS[1]) });
+    }
+  }
+  for (const direction of ['save', 'read'] as const) {
+    const get = (pair: (typeof PAIRS)[number]) => {
+      const a = large(r, pair.driver, direction);
+      const b = large(r, pair.raw, direction);
+      return a && b ? a.mbPerSecond / b.mbPerSecond : undefined;
+    };
+    rows.push({ name: `large ${direction} (MB/s)`, minio: get(PAIRS[0]), s3: get(PAIRS[1]) });
+  }
+  y += 34;
+  text(
+    20,
+    y,
+    'Throughput of stowage ÷ the raw SDK doing the same work (1.00 = no cost; target ≥ 0.95 small, ≥ 0.90 large)',
+    'font-size="14" font-weight="bold"',
+  );
+  y += 10;
+  y = bars(parts, y, rows, {
+    min: 0,
+    max: 1.3,
+    ticks: [0, 0.5, 0.9, 1, 1.3],
+    marks: [1],
+    band: [0.95, 1.3],
+    labelWidth: 150,
+    width,
+  });
+  y += 6;
+  legend(parts, y, [
+    ['stowage MinIO driver ÷ minio-js', COLORS.minio],
+    ['stowage S3 driver ÷ @aws-sdk/client-s3', COLORS.s3],
+  ]);
+
+  // Panel 2: stowage ÷ each peer (geometric mean over the small-object cells, whiskers min..max).
+  const peerRows = PEERS.map(({ peer, driver }) => {
+    const ratios = peerRatios(r, driver, peer).map((q) => q.ratio);
+    return ratios.length
+      ? {
+          name: `vs ${label(r, peer)}`,
+          mean: geomean(ratios),
+          low: Math.min(...ratios),
+          high: Math.max(...ratios),
+          driver,
+        }
+      : undefined;
+  }).filter((row) => row !== undefined);
+  if (peerRows.length) {
+    y += 40;
+    text(
+      20,
+      y,
+      'Small-object throughput of stowage ÷ each peer, same SDK (> 1 = stowage faster; bar: geometric mean, whisker: range)',
+      'font-size="14" font-weight="bold"',
+    );
+    y += 10;
+    y = whiskerBars(parts, y, peerRows, width);
+  }
+
+  // Panel 3: peak RSS growth for the large stream.
+  const memoryRows = r.large
+    .filter((l) => l.direction === 'save' || l.direction === 'read')
+    .map((l) => ({ name: `${label(r, l.contender)} ${l.direction}`, value: l.rssGrowthMiB, id: l.contender }));
+  if (memoryRows.length) {
+    y += 40;
+    text(
+      20,
+      y,
+      `Peak RSS growth for the ${mib(r.large[0]?.bytes ?? 0)} stream, MiB (target for stowage ≤ ${TARGETS.rssMiB}; bars past 400 are cut)`,
+      'font-size="14" font-weight="bold"',
+    );
+    y += 10;
+    y = memoryBars(parts, y, memoryRows, width);
+  }
+  y += 20;
+  const height = y;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" fill="${COLORS.text}">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+interface Axis {
+  min: number;
+  max: number;
+  ticks: number[];
+  marks: number[];
+  band: [number, number];
+  labelWidth: number;
+  width: number;
+}
+
+function bars(
+  parts: string[],
+  top: number,
+  rows: Array<{ name: string; minio?: number; s3?: number }>,
+  axis: Axis,
+): number {
+  const left = 20 + axis.labelWidth;
+  const right = axis.width - 70;
+  const scale = (v: number) => left + ((Math.min(v, axis.max) - axis.min) / (axis.max - axis.min)) * (right - left);
+  const rowHeight = 24;
+  const height = rows.length * rowHeight + 8;
+  parts.push(
+    `<rect x="${scale(axis.band[0])}" y="${top}" width="${scale(axis.band[1]) - scale(axis.band[0])}" height="${height}" fill="${COLORS.band}"/>`,
+  );
+  for (const tick of axis.ticks) {
+    parts.push(
+      `<line x1="${scale(tick)}" y1="${top}" x2="${scale(tick)}" y2="${top + height}" stroke="${COLORS.grid}"/>`,
+    );
+    parts.push(
+      `<text x="${scale(tick)}" y="${top + height + 14}" font-size="11" text-anchor="middle" fill="${COLORS.muted}">${tick.toFixed(2)}</text>`,
+    );
+  }
+  for (const mark of axis.marks) {
+    parts.push(
+      `<line x1="${scale(mark)}" y1="${top}" x2="${scale(mark)}" y2="${top + height}" stroke="${COLORS.text}" stroke-width="1.5"/>`,
+    );
+  }
+  rows.forEach((row, i) => {
+    const y = top + 6 + i * rowHeight;
+    parts.push(`<text x="${left - 8}" y="${y + 14}" font-size="12" text-anchor="end">${escapeXml(row.name)}</text>`);
+    (['minio', 's3'] as const).forEach((key, j) => {
+      const value = row[key];
+      if (value === undefined) return;
+      const by = y + j * 10;
+      parts.push(
+        `<rect x="${left}" y="${by}" width="${Math.max(1, scale(value) - left)}" height="9" fill="${COLORS[key]}"/>`,
+      );
+      const over = value > axis.max ? '▸' : '';
+      parts.push(
+        `<text x="${scale(value) + 4}" y="${by + 8}" font-size="10" fill="${COLORS[key]}">${value.toFixed(2)}${over}</text>`,
+      );
+    });
+  });
+  return top + height + 18;
+}
+
+function whiskerBars(
+  parts: string[],
+  top: number,
+  rows: Array<{ name: string; mean: number; low: number; high: number; driver: Id }>,
+  width: number,
+): number {
+  // Logarithmic: ratios from 0.25 to 16.
+  const left = 230;
+  const right = width - 70;
+  const lo = Math.log2(0.25);
+  const hi = Math.log2(16);
+  const scale = (v: number) => left + ((Math.log2(Math.min(Math.max(v, 0.25), 16)) - lo) / (hi - lo)) * (right - left);
+  const rowHeight = 26;
+  const height = rows.length * rowHeight + 8;
+  parts.push(`<rect x="${scale(1)}" y="${top}" width="${right - scale(1)}" height="${height}" fill="${COLORS.band}"/>`);
+  for (const tick of [0.25, 0.5, 1, 2, 4, 8, 16]) {
+    parts.push(
+      `<line x1="${scale(tick)}" y1="${top}" x2="${scale(tick)}" y2="${top + height}" stroke="${tick === 1 ? COLORS.text : COLORS.grid}" stroke-width="${tick === 1 ? 1.5 : 1}"/>`,
+    );
+    parts.push(
+      `<text x="${scale(tick)}" y="${top + height + 14}" font-size="11" text-anchor="middle" fill="${COLORS.muted}">${tick}×</text>`,
+    );
+  }
+  rows.forEach((row, i) => {
+    const y = top + 6 + i * rowHeight;
+    const color = row.driver === 'stowage-minio' ? COLORS.minio : COLORS.s3;
+    parts.push(`<text x="${left - 8}" y="${y + 13}" font-size="12" text-anchor="end">${escapeXml(row.name)}</text>`);
+    const x0 = Math.min(scale(1), scale(row.mean));
+    parts.push(
+      `<rect x="${x0}" y="${y + 2}" width="${Math.max(1, Math.abs(scale(row.mean) - scale(1)))}" height="12" fill="${color}"/>`,
+    );
+    parts.push(
+      `<line x1="${scale(row.low)}" y1="${y + 8}" x2="${scale(row.high)}" y2="${y + 8}" stroke="${COLORS.text}"/>`,
+    );
+    parts.push(
+      `<line x1="${scale(row.low)}" y1="${y + 3}" x2="${scale(row.low)}" y2="${y + 13}" stroke="${COLORS.text}"/>`,
+    );
+    parts.push(
+      `<line x1="${scale(row.high)}" y1="${y + 3}" x2="${scale(row.high)}" y2="${y + 13}" stroke="${COLORS.text}"/>`,
+    );
+    parts.push(
+      `<text x="${scale(Math.max(row.high, row.mean)) + 6}" y="${y + 12}" font-size="11">${row.mean.toFixed(2)}× (${row.low.toFixed(2)}–${row.high.toFixed(2)})</text>`,
+    );
+  });
+  return top + height + 18;
+}
+
+function memoryBars(
+  parts: string[],
+  top: number,
+  rows: Array<{ name: string; value: number; id: Id }>,
+  width: number,
+): number {
+  const left = 290;
+  const right = width - 90;
+  const max = 400;
+  const scale = (v: number) => left + (Math.min(Math.max(v, 0), max) / max) * (right - left);
+  const rowHeight = 17;
+  const height = rows.length * rowHeight + 8;
+  parts.push(
+    `<rect x="${left}" y="${top}" width="${scale(TARGETS.rssMiB) - left}" height="${height}" fill="${COLORS.band}"/>`,
+  );
+  for (const tick of [0, 64, 100, 200, 300, 400]) {
+    parts.push(
+      `<line x1="${scale(tick)}" y1="${top}" x2="${scale(tick)}" y2="${top + height}" stroke="${tick === 64 ? COLORS.text : COLORS.grid}"/>`,
+    );
+    parts.push(
+      `<text x="${scale(tick)}" y="${top + height + 14}" font-size="11" text-anchor="middle" fill="${COLORS.muted}">${tick}</text>`,
+    );
+  }
+  rows.forEach((row, i) => {
+    const y = top + 6 + i * rowHeight;
+    const color = row.id.startsWith('stowage') ? (row.id === 'stowage-minio' ? COLORS.minio : COLORS.s3) : '#9ca3af';
+    parts.push(`<text x="${left - 8}" y="${y + 10}" font-size="11" text-anchor="end">${escapeXml(row.name)}</text>`);
+    parts.push(
+      `<rect x="${left}" y="${y + 1}" width="${Math.max(1, scale(row.value) - left)}" height="10" fill="${color}"/>`,
+    );
+    parts.push(
+      `<text x="${scale(row.value) + 4}" y="${y + 10}" font-size="10">${row.value.toFixed(0)}${row.value > max ? ' ▸' : ''}</text>`,
+    );
+  });
+  return top + height + 18;
+}
+
+function legend(parts: string[], y: number, items: Array<[string, string]>): void {
+  let x = 170;
+  for (const [name, color] of items) {
+    parts.push(`<rect x="${x}" y="${y}" width="12" height="12" fill="${color}"/>`);
+    parts.push(`<text x="${x + 18}" y="${y + 10}" font-size="12">${escapeXml(name)}</text>`);
+    x += 40 + name.length * 6.5;
+  }
+}
+
+// ---- lookups ----------------------------------------------------------------------
+
+function small(r: BenchResults, id: Id, concurrency: number): SmallResult | undefined {
+  return r.small.find((s) => s.contender === id && s.concurrency === concurrency);
+}
+
+function large(r: BenchResults, id: Id, direction: 'save' | 'read'): LargeResult | undefined {
+  return r.large.find((l) => l.contender === id && l.direction === direction);
+}
+
+function smallRatios(r: BenchResults, a: Id, b: Id): Array<{ ratio: number; phase: Phase; concurrency: number }> {
+  const out: Array<{ ratio: number; phase: Phase; concurrency: number }> = [];
+  for (const sa of r.small.filter((s) => s.contender === a)) {
+    const sb = small(r, b, sa.concurrency);
+    if (!sb) continue;
+    for (const phase of PHASES)
+      out.push({ ratio: sa.opsPerSecond[phase] / sb.opsPerSecond[phase], phase, concurrency: sa.concurrency });
+  }
+  return out;
+}
+
+function peerRatios(r: BenchResults, driver: Id, peer: Id) {
+  return smallRatios(r, driver, peer);
+}
+
+/** The raw SDK a row is built on (stowage drivers and peers alike); undefined for Python. */
+function rawFor(r: BenchResults, id: Id): Id | undefined {
+  const contender = r.contenders.find((c) => c.id === id);
+  if (!contender) return undefined;
+  return contender.sdk === 'minio-js' ? 'raw-minio' : 'raw-s3';
+}
+
+function label(r: BenchResults, id: Id | string): string {
+  if (id === 'django-minio-backend') return 'django-minio-backend 4.4.4';
+  return r.contenders.find((c) => c.id === id)?.label ?? id;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ];
+}
+
+function x(ratio: number): string {
+  return `${ratio.toFixed(2)}×`;
+}
+
+function met(ok: boolean): string {
+  return ok ? 'yes' : '**no**';
+}
+
+function mib(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${bytes / 1024 ** 3} GiB` : `${bytes / 1024 ** 2} MiB`;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function geomean(values: number[]): number {
+  return Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
+}
+
+function escapeXml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+if (process.argv[1] === import.meta.filename) {
+  const file = process.argv[2];
+  if (!file) {
+    console.error('usage: node --import tsx bench/report.ts bench/results/<run>.json [--docs]');
+    process.exit(2);
+  }
+  const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+  const written = writeReport(results, file, {
+    docs: process.argv.includes('--docs'),
+    chart: file.replace(/\.json$/, '.svg'),
+  });
+  console.log(renderMarkdown(results, relative(ROOT, file)));
+  console.error(`wrote ${written.join(', ')}`);
+}

@@ -1,0 +1,117 @@
+/**
+ * Small objects: `count` × 4 KiB save, open+read, exists and delete, at each
+ * concurrency, for every contender on the same server.
+ *
+ * The machine is noisy (two cores shared with MinIO), so the contenders take turns:
+ * the work is cut into blocks, and in each block every contender runs all four phases
+ * on its share of the names, in an order that reverses from block to block (A B C, then
+ * C B A, ...). Drift over the run then touches every contender alike, and the ratios
+ * hold even when the absolute figures move.
+ */
+import type { Contender, ContenderId, Session, Target } from './contenders.js';
+import { KiB, payload, round, timed } from './workload.js';
+
+export const SMALL_SIZE = 4 * KiB;
+export const PHASES = ['save', 'read', 'exists', 'delete'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface SmallOptions {
+  /** Objects per contender and concurrency (each phase runs this many operations). */
+  count: number;
+  concurrencies: readonly number[];
+  /** How many turns the work is cut into (at least 2, so that the order reverses). */
+  blocks: number;
+  /** Key prefix of this run; every key the section writes is under it. */
+  prefix: string;
+  log: (line: string) => void;
+}
+
+export interface SmallResult {
+  contender: ContenderId | 'django-minio-backend';
+  concurrency: number;
+  count: number;
+  /** Operations per second of each phase. */
+  opsPerSecond: Record<Phase, number>;
+  /** Milliseconds spent in each phase, summed over the blocks. */
+  ms: Record<Phase, number>;
+}
+
+/** Operations each contender does once per concurrency before the timed blocks (connections, JIT). */
+const WARMUP = 40;
+
+export async function smallObjects(
+  target: Target,
+  contenders: readonly Contender[],
+  options: SmallOptions,
+): Promise<SmallResult[]> {
+  const body = payload(SMALL_SIZE);
+  const sessions = new Map<ContenderId, Session>();
+  for (const contender of contenders) sessions.set(contender.id, await contender.open(target));
+  const results: SmallResult[] = [];
+  try {
+    for (const concurrency of options.concurrencies) {
+      const totals = new Map<ContenderId, Record<Phase, number>>();
+      for (const contender of contenders) {
+        const session = sessions.get(contender.id) as Session;
+        await runBlock(session, names(options.prefix, contender.id, concurrency, 'warmup', WARMUP), body, concurrency);
+        totals.set(contender.id, { save: 0, read: 0, exists: 0, delete: 0 });
+      }
+      const perBlock = Math.ceil(options.count / options.blocks);
+      for (let block = 0; block < options.blocks; block++) {
+        const order = block % 2 === 0 ? contenders : [...contenders].reverse();
+        const size = Math.min(perBlock, options.count - block * perBlock);
+        for (const contender of order) {
+          const session = sessions.get(contender.id) as Session;
+          const keys = names(options.prefix, contender.id, concurrency, `b${block}`, size);
+          const ms = await runBlock(session, keys, body, concurrency);
+          const total = totals.get(contender.id) as Record<Phase, number>;
+          for (const phase of PHASES) total[phase] += ms[phase];
+        }
+      }
+      for (const contender of contenders) {
+        const ms = totals.get(contender.id) as Record<Phase, number>;
+        const result: SmallResult = {
+          contender: contender.id,
+          concurrency,
+          count: options.count,
+          opsPerSecond: mapPhases((phase) => round((options.count * 1000) / ms[phase], 0)),
+          ms: mapPhases((phase) => round(ms[phase], 1)),
+        };
+        results.push(result);
+        options.log(
+          `  c=${String(concurrency).padStart(2)} ${contender.label.padEnd(32)} ${PHASES.map((p) => `${p} ${String(result.opsPerSecond[p]).padStart(6)}/s`).join('  ')}`,
+        );
+      }
+    }
+  } finally {
+    for (const session of sessions.values()) await session.close();
+  }
+  return results;
+}
+
+/** Saves, reads, checks and deletes `keys`; resolves with the milliseconds of each phase. */
+async function runBlock(
+  session: Session,
+  keys: readonly string[],
+  body: Buffer,
+  concurrency: number,
+): Promise<Record<Phase, number>> {
+  const save = await timed(keys.length, concurrency, (i) => session.save(keys[i] as string, body));
+  const read = await timed(keys.length, concurrency, async (i) => {
+    const bytes = await session.read(keys[i] as string);
+    if (bytes.length !== body.length || bytes[0] !== body[0]) throw new Error(`read back wrong bytes for ${keys[i]}`);
+  });
+  const exists = await timed(keys.length, concurrency, async (i) => {
+    if (!(await session.exists(keys[i] as string))) throw new Error(`exists said false for ${keys[i]}`);
+  });
+  const del = await timed(keys.length, concurrency, (i) => session.delete(keys[i] as string));
+  return { save, read, exists, delete: del };
+}
+
+function names(prefix: string, id: string, concurrency: number, block: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}small/${id}/c${concurrency}/${block}/${i}.bin`);
+}
+
+function mapPhases(value: (phase: Phase) => number): Record<Phase, number> {
+  return Object.fromEntries(PHASES.map((phase) => [phase, value(phase)])) as Record<Phase, number>;
+}
