@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { buffer, text } from 'node:stream/consumers';
 import type { ByteRange, FileStat } from './driver.js';
 import { StorageError } from './errors.js';
 
@@ -51,12 +50,12 @@ export class StoredFile {
 
   /** The whole body in memory. */
   async bytes(): Promise<Buffer> {
-    return buffer(this.stream());
+    return collect(this.stream());
   }
 
   /** The whole body decoded as UTF-8. */
   async text(): Promise<string> {
-    return text(this.stream());
+    return (await collect(this.stream())).toString('utf8');
   }
 
   /** Releases the body without reading it. Safe to call more than once. */
@@ -68,4 +67,20 @@ export class StoredFile {
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }
+}
+
+/**
+ * The chunks of a stream of Buffers, concatenated. node:stream/consumers' `buffer()`
+ * goes through a Blob, which costs more than the read itself for small objects
+ * (measured: about a tenth of the memory driver's open+read; bench/run.ts).
+ */
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
+    chunks.push(buffer);
+    length += buffer.length;
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
 }
