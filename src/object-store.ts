@@ -10,8 +10,11 @@
  * and completes over its own reservation. Drivers report a pending object as
  * NOT_FOUND, and remove the reservation when the upload fails.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { configError } from './env.js';
+import type { StorageError } from './errors.js';
+import { backoffDelay, type RetryPolicy, sleep } from './retry.js';
 import { MAX_URL_EXPIRY_SECONDS } from './storage.js';
 import { encodeName } from './utf8.js';
 
@@ -61,6 +64,156 @@ export async function readHead(stream: Readable, limit: number): Promise<StreamH
     }
   }
   return { head, rest: Readable.from(replay(), { objectMode: false }) };
+}
+
+/** How a body read resumes after a fault (see `resumableBody`). */
+export interface ResumeOptions {
+  policy: RetryPolicy;
+  /** Milliseconds without a byte, while the reader waits for one, before the read counts as stalled; 0 for none. */
+  idleTimeoutMs: number;
+  /** The object offset of the body's first byte. */
+  start: number;
+  /** The object offset of the body's last byte (inclusive). */
+  end: number;
+  /** Requests the object again from `offset` to `end`, of the same version (If-Match on its ETag). */
+  reopen(offset: number): Promise<Readable>;
+  /** The StorageError for a failure of the body or of `reopen` (its `retryable` decides). */
+  map(error: unknown): StorageError;
+}
+
+/**
+ * A GET body that survives a connection cut or stalled half-way: on a retryable
+ * failure it asks for the rest (a Range from the first missing byte, If-Match on the
+ * ETag so that two versions are never spliced), up to `policy.maxAttempts` times in a
+ * row without progress. A stall counts only while the reader waits for data, so a
+ * slow reader is never timed out. Destroying the body releases the connection.
+ */
+export function resumableBody(first: Readable, options: ResumeOptions): Readable {
+  return new ResumingBody(first, options);
+}
+
+class ResumingBody extends Readable {
+  readonly #options: ResumeOptions;
+  #body: Readable;
+  #offset: number;
+  /** Failures since the last byte arrived. */
+  #failures = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #reopening = false;
+
+  constructor(first: Readable, options: ResumeOptions) {
+    super();
+    this.#options = options;
+    this.#offset = options.start;
+    this.#body = first;
+    this.#attach(first);
+  }
+
+  override _read(): void {
+    if (this.#reopening) return;
+    this.#arm();
+    this.#body.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#disarm();
+    this.#body.destroy();
+    callback(error);
+  }
+
+  #attach(body: Readable): void {
+    this.#body = body;
+    let settled = false;
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      void this.#failed(body, error);
+    };
+    // Paused before the 'data' listener, so that data flows only when this body is read.
+    body.pause();
+    body.on('data', (chunk: Buffer) => {
+      this.#disarm();
+      this.#offset += chunk.length;
+      this.#failures = 0;
+      if (this.push(chunk)) this.#arm();
+      else body.pause();
+    });
+    body.once('end', () => {
+      settled = true;
+      this.#disarm();
+      this.push(null);
+    });
+    body.once('error', fail);
+    body.once('close', () => fail(Object.assign(new Error('the connection closed early'), { code: 'ECONNRESET' })));
+  }
+
+  async #failed(body: Readable, error: unknown): Promise<void> {
+    this.#disarm();
+    body.destroy();
+    if (this.destroyed) return;
+    const mapped = this.#options.map(error);
+    this.#failures++;
+    if (!mapped.retryable || this.#failures >= this.#options.policy.maxAttempts) {
+      this.destroy(mapped);
+      return;
+    }
+    this.#reopening = true;
+    try {
+      await sleep(backoffDelay(this.#options.policy, this.#failures));
+      if (this.destroyed) return;
+      if (this.#offset > this.#options.end) {
+        this.push(null);
+        return;
+      }
+      const next = await this.#options.reopen(this.#offset);
+      if (this.destroyed) {
+        next.destroy();
+        return;
+      }
+      this.#reopening = false;
+      this.#attach(next);
+      this._read();
+    } catch (reopenError) {
+      this.destroy(this.#options.map(reopenError));
+    }
+  }
+
+  /** Starts the stall timer: the reader is waiting for data. */
+  #arm(): void {
+    const ms = this.#options.idleTimeoutMs;
+    if (ms <= 0 || this.#timer !== undefined) return;
+    const body = this.#body;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      body.destroy(Object.assign(new Error(`no data for ${ms} ms (requestTimeoutMs)`), { code: 'ETIMEDOUT' }));
+    }, ms);
+  }
+
+  #disarm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/**
+ * Whether an object's ETag says it holds `data`: true or false for a single-part
+ * ETag (the MD5 of the body), undefined when the ETag is not an MD5 (multipart,
+ * SSE-KMS) and only the bytes can tell.
+ */
+export function etagMatches(etag: string | undefined, data: Uint8Array): boolean | undefined {
+  const plain = etag?.replace(/"/g, '').toLowerCase();
+  if (plain === undefined || !/^[0-9a-f]{32}$/.test(plain)) return undefined;
+  return plain === createHash('md5').update(data).digest('hex');
+}
+
+/**
+ * The ETag S3 gives a completed multipart upload: the MD5 of the parts' binary MD5s,
+ * a dash and the part count. `partEtags` are the parts' ETags in order.
+ */
+export function multipartEtag(partEtags: readonly string[]): string {
+  const hash = createHash('md5');
+  for (const etag of partEtags) hash.update(Buffer.from(etag.replace(/"/g, ''), 'hex'));
+  return `${hash.digest('hex')}-${partEtags.length}`;
 }
 
 /** True when an object's user metadata marks it as a name reserved by an upload in progress. */

@@ -14,16 +14,19 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rejectsWith } from '../contracts/context.js';
 import { failingStream, generatedStream, hashStream, storageContract } from '../contracts/index.js';
-import {
-  createMinioStorage,
-  createMinioTransport,
-  initializeBuckets,
-  type MinioOptions,
-} from '../drivers/minio/index.js';
+import { createMinioStorage, initializeBuckets, type MinioOptions } from '../drivers/minio/index.js';
 import { type PolicyDocument, samePolicy } from '../src/buckets.js';
 import { isStorageError } from '../src/errors.js';
 import { PENDING_METADATA } from '../src/object-store.js';
 import { createStorageFromEnv } from '../src/registry.js';
+import {
+  adminClient,
+  minioConnection as connection,
+  incompleteUploads,
+  randomBucket,
+  rawKeys,
+  removeBucket,
+} from './support/object-stores.js';
 import { requireServerOrSkip, type S3ServerInfo } from './support/servers.js';
 
 const MiB = 1024 * 1024;
@@ -537,54 +540,6 @@ function configuration(server: S3ServerInfo, admin: Client): void {
   });
 
   test.run();
-}
-
-function connection(server: S3ServerInfo): Pick<MinioOptions, 'endpoint' | 'accessKey' | 'secretKey' | 'region'> {
-  return { endpoint: server.endpoint, accessKey: server.accessKey, secretKey: server.secretKey, region: server.region };
-}
-
-function randomBucket(label: string): string {
-  return `stowage-minio-${label}-${randomBytes(4).toString('hex')}`;
-}
-
-function adminClient(server: S3ServerInfo): Client {
-  const url = new URL(server.endpoint);
-  return new Client({
-    endPoint: url.hostname,
-    port: Number(url.port),
-    useSSL: url.protocol === 'https:',
-    accessKey: server.accessKey,
-    secretKey: server.secretKey,
-    region: server.region,
-    transport: createMinioTransport({ useHttps: url.protocol === 'https:' }),
-  });
-}
-
-/** Deletes a bucket with everything in it (MinIO's force delete, as `mc rb --force`). */
-async function removeBucket(admin: Client, bucket: string): Promise<void> {
-  try {
-    const response = await admin.makeRequestAsync(
-      { method: 'DELETE', bucketName: bucket, headers: { 'x-minio-force-delete': 'true' } },
-      '',
-      [204],
-    );
-    response.resume();
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'NoSuchBucket') throw error;
-  }
-}
-
-/** Every key under `prefix`, reservations included (ListObjectsV2, fewer than 1000 keys). */
-async function rawKeys(admin: Client, bucket: string, prefix: string): Promise<string[]> {
-  const result = await admin.listObjectsV2Query(bucket, prefix, '', '', 1000, '');
-  return result.objects.map((item) => String((item as { name?: string }).name)).sort();
-}
-
-/** The keys of the bucket's incomplete multipart uploads. */
-async function incompleteUploads(admin: Client, bucket: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const upload of admin.listIncompleteUploads(bucket, '', true)) keys.push(String(upload.key));
-  return keys;
 }
 
 interface CountingProxy {

@@ -5,17 +5,20 @@
  */
 import type { Client } from 'minio';
 import { type BucketAdmin, type BucketPlan, type InitializeReport, initializeBuckets } from '../../src/buckets.js';
+import { type RetryPolicy, retrying } from '../../src/retry.js';
 import { type MinioErrorContext, mapMinioError } from './errors.js';
 
 /** The SDK calls `initializeBuckets` needs, with errors mapped. */
 export class MinioBucketAdmin implements BucketAdmin {
   readonly #client: Client;
   readonly #region: string;
+  readonly #retry: RetryPolicy;
   readonly #context: (bucket: string) => MinioErrorContext;
 
-  constructor(client: Client, region: string, context: (bucket: string) => MinioErrorContext) {
+  constructor(client: Client, region: string, retry: RetryPolicy, context: (bucket: string) => MinioErrorContext) {
     this.#client = client;
     this.#region = region;
+    this.#retry = retry;
     this.#context = context;
   }
 
@@ -41,14 +44,24 @@ export class MinioBucketAdmin implements BucketAdmin {
     await this.#call(bucket, () => this.#client.setBucketPolicy(bucket, ''), ['NoSuchBucketPolicy']);
   }
 
-  /** Runs an SDK call; the S3 error codes in `fine` resolve with undefined. */
+  /**
+   * Runs an SDK call, retried (each is idempotent; a bucket created by a lost first
+   * attempt answers BucketAlreadyOwnedByYou); the S3 error codes in `fine` resolve
+   * with undefined.
+   */
   async #call<T>(bucket: string, call: () => Promise<T>, fine: string[] = []): Promise<T | undefined> {
-    try {
-      return await call();
-    } catch (error) {
-      if (fine.includes((error as { code?: string }).code ?? '')) return undefined;
-      throw mapMinioError(error, this.#context(bucket));
-    }
+    return retrying(
+      this.#retry,
+      async () => {
+        try {
+          return await call();
+        } catch (error) {
+          if (fine.includes((error as { code?: string }).code ?? '')) return undefined;
+          throw error;
+        }
+      },
+      (error) => mapMinioError(error, this.#context(bucket)),
+    );
   }
 }
 

@@ -17,6 +17,7 @@ import {
   parseExternalEndpoint,
 } from '../../src/object-store.js';
 import type { StorageAlias } from '../../src/registry.js';
+import { MAX_MAX_ATTEMPTS, type RetryPolicy, retryPolicy } from '../../src/retry.js';
 import { MAX_URL_EXPIRY_SECONDS } from '../../src/storage.js';
 import {
   DEFAULT_MEDIA_BUCKET,
@@ -48,6 +49,7 @@ export interface MinioConfig {
   urlExpirySeconds: number;
   partSize: number;
   requestTimeoutMs: number;
+  retry: RetryPolicy;
   bucketCheckOnSave: boolean;
   consistencyCheckOnStart: boolean;
   plan: BucketPlan;
@@ -117,6 +119,7 @@ export function resolveConfig(options: MinioOptions): MinioConfig {
         : checkUrlExpiry(options.urlExpirySeconds, 'minio option urlExpirySeconds'),
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    retry: retryPolicy(options.maxAttempts, 'minio option maxAttempts'),
     bucketCheckOnSave: options.bucketCheckOnSave ?? false,
     consistencyCheckOnStart: options.consistencyCheckOnStart ?? false,
     plan,
@@ -163,6 +166,7 @@ export function optionsFromEnv(env: EnvReader, alias: StorageAlias): MinioOption
     consistencyCheckOnStart: env.boolean('MINIO_CONSISTENCY_CHECK_ON_START'),
     partSize: env.number('MINIO_MULTIPART_PART_SIZE', { min: MIN_PART_SIZE, max: MAX_PART_SIZE }),
     requestTimeoutMs: env.number('MINIO_REQUEST_TIMEOUT_MS', { min: 0 }),
+    maxAttempts: env.number('MINIO_MAX_ATTEMPTS', { min: 1, max: MAX_MAX_ATTEMPTS }),
     replaceExisting: env.boolean('MINIO_REPLACE_EXISTING') ?? env.boolean('STORAGE_REPLACE_EXISTING'),
   };
   if (options.location !== undefined) location(options.location, 'MINIO_LOCATION');
@@ -290,6 +294,7 @@ const EXPECTED: Partial<Record<keyof MinioOptions, Expected>> = {
   consistencyCheckOnStart: 'boolean',
   partSize: 'number',
   requestTimeoutMs: 'number',
+  maxAttempts: 'number',
   replaceExisting: 'boolean',
 };
 

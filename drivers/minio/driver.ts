@@ -25,13 +25,15 @@ import type {
   WriteBody,
   WriteOptions,
 } from '../../src/driver.js';
+import type { StorageError } from '../../src/errors.js';
+import { retrying } from '../../src/retry.js';
 import { ensureBucket, initializeOnce, MinioBucketAdmin } from './buckets.js';
 import { createClients } from './client.js';
 import { type MinioConfig, resolveConfig } from './config.js';
 import { type MinioErrorContext, mapMinioError } from './errors.js';
 import { checkHealth } from './health.js';
 import { listObjects } from './list.js';
-import { getObject, headObject } from './objects.js';
+import { getObject, headObject, type MinioContext } from './objects.js';
 import type { MinioOptions } from './options.js';
 import { copyObject, writeObject } from './upload.js';
 import { objectUrl, type UrlContext, uploadUrl } from './urls.js';
@@ -57,7 +59,7 @@ export class MinioDriver implements Driver {
   /** The bucket this driver reads and writes. */
   readonly bucket: string;
   readonly #config: MinioConfig;
-  readonly #context: UrlContext & { client: Client; partSize: number };
+  readonly #context: UrlContext & MinioContext;
   readonly #admin: MinioBucketAdmin;
   readonly #agent: Agent | undefined;
   readonly #secrets: readonly string[];
@@ -76,13 +78,15 @@ export class MinioDriver implements Driver {
       signer,
       bucket: config.bucket,
       partSize: config.partSize,
+      retry: config.retry,
+      requestTimeoutMs: config.requestTimeoutMs,
       external: config.external,
       isPublic: config.plan.isPublic(config.bucket),
       urlExpirySeconds: config.urlExpirySeconds,
       key: (name) => config.keyPrefix + name,
       errorContext: (name) => this.#errorContext(config.bucket, name),
     };
-    this.#admin = new MinioBucketAdmin(client, config.region, (bucket) => this.#errorContext(bucket));
+    this.#admin = new MinioBucketAdmin(client, config.region, config.retry, (bucket) => this.#errorContext(bucket));
     if (config.plan.unlisted.includes(config.bucket) && !warnedUnlisted.has(config.bucket)) {
       warnedUnlisted.add(config.bucket);
       process.emitWarning(
@@ -118,11 +122,14 @@ export class MinioDriver implements Driver {
   async delete(name: string): Promise<void> {
     await this.#ready();
     try {
-      // DeleteObject answers 204 whether or not the object existed.
-      await this.#context.client.removeObject(this.bucket, this.#context.key(name));
+      // DeleteObject answers 204 whether or not the object existed, so it may be repeated.
+      await retrying(
+        this.#config.retry,
+        () => this.#context.client.removeObject(this.bucket, this.#context.key(name)),
+        (error) => mapMinioError(error, this.#errorContext(this.bucket, name)),
+      );
     } catch (error) {
-      const mapped = mapMinioError(error, this.#errorContext(this.bucket, name));
-      if (mapped.code !== 'NOT_FOUND') throw mapped;
+      if ((error as StorageError).code !== 'NOT_FOUND') throw error;
     }
   }
 

@@ -8,6 +8,7 @@
  */
 import type { FileStat, ListEntry } from '../../src/driver.js';
 import { PENDING_METADATA } from '../../src/object-store.js';
+import { retrying } from '../../src/retry.js';
 import { compareNames } from '../../src/utf8.js';
 import { mapMinioError } from './errors.js';
 import { headObject, type MinioContext, readText } from './objects.js';
@@ -58,17 +59,13 @@ async function fetchPage(
     ...(recursive ? [] : ['delimiter=%2F']),
     ...(token === undefined ? [] : [`continuation-token=${queryEscape(token)}`]),
   ].join('&');
-  let xml: string;
-  try {
-    const response = await context.client.makeRequestAsync(
-      { method: 'GET', bucketName: context.bucket, query },
-      '',
-      [200],
-    );
-    xml = await readText(response);
-  } catch (error) {
-    throw mapMinioError(error, context.errorContext(prefix === '' ? undefined : prefix));
-  }
+  // A page is read whole inside the attempt, so that a connection cut mid-page is retried too.
+  const xml = await retrying(
+    context.retry,
+    async () =>
+      readText(await context.client.makeRequestAsync({ method: 'GET', bucketName: context.bucket, query }, '', [200])),
+    (error) => mapMinioError(error, context.errorContext(prefix === '' ? undefined : prefix)),
+  );
   const unchecked = new Set<string>();
   const entries: ListEntry[] = [];
   for (const contents of elements(xml, 'Contents')) {

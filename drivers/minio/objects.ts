@@ -5,11 +5,12 @@
  * body, and it names every 404 `NotFound`; MinIO says which in `x-minio-error-code`.
  */
 import type { IncomingMessage } from 'node:http';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Client } from 'minio';
 import type { ByteRange, FileStat, ReadResult } from '../../src/driver.js';
 import { StorageError } from '../../src/errors.js';
-import { isPending } from '../../src/object-store.js';
+import { isPending, resumableBody } from '../../src/object-store.js';
+import { type RetryPolicy, retrying } from '../../src/retry.js';
 import { type MinioErrorContext, mapMinioError, s3Error } from './errors.js';
 
 /** What the object helpers need from the driver. */
@@ -17,6 +18,10 @@ export interface MinioContext {
   client: Client;
   bucket: string;
   partSize: number;
+  /** How requests are retried (src/retry.ts). */
+  retry: RetryPolicy;
+  /** The idle limit of a request, and of a body being read (0: none). */
+  requestTimeoutMs: number;
   /** The object key of a name (the location prefix added). */
   key(name: string): string;
   errorContext(name?: string): MinioErrorContext;
@@ -37,45 +42,75 @@ export async function headHeaders(
   context: MinioContext,
   name: string,
 ): Promise<IncomingMessage['headers'] | undefined> {
-  try {
-    const response = await context.client.makeRequestAsync(
-      { method: 'HEAD', bucketName: context.bucket, objectName: context.key(name) },
-      '',
-      [200, 404],
-    );
-    response.resume();
-    if (response.statusCode === 200) return response.headers;
-    if (response.headers['x-minio-error-code'] === 'NoSuchBucket') throw s3Error('NoSuchBucket', 'Not Found', 404);
-    return undefined;
-  } catch (error) {
-    throw mapMinioError(error, context.errorContext(name));
-  }
+  return retrying(
+    context.retry,
+    async () => {
+      const response = await context.client.makeRequestAsync(
+        { method: 'HEAD', bucketName: context.bucket, objectName: context.key(name) },
+        '',
+        [200, 404],
+      );
+      response.resume();
+      if (response.statusCode === 200) return response.headers;
+      if (response.headers['x-minio-error-code'] === 'NoSuchBucket') throw s3Error('NoSuchBucket', 'Not Found', 404);
+      return undefined;
+    },
+    (error) => mapMinioError(error, context.errorContext(name)),
+  );
 }
 
-/** Opens an object (or a range of it) as a stream; a range past the end gives an empty body. */
+/**
+ * Opens an object (or a range of it) as a stream; a range past the end gives an empty
+ * body. The body resumes where it broke off after a reset or a stall (resumableBody).
+ */
 export async function getObject(context: MinioContext, name: string, range?: ByteRange): Promise<ReadResult> {
-  let response: IncomingMessage;
-  try {
-    const headers: Record<string, string> = range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {};
-    response = await context.client.makeRequestAsync(
-      { method: 'GET', bucketName: context.bucket, objectName: context.key(name), headers },
-      '',
-      [200, 206],
-    );
-  } catch (error) {
-    // S3 answers 416 when the range starts at or past the end; fs and memory give no bytes.
-    if (range && (error as { code?: string }).code === 'InvalidRange') {
-      return { stat: await headObject(context, name), body: Readable.from([]) };
-    }
-    throw mapMinioError(error, context.errorContext(name));
-  }
+  const response = await requestBody(context, name, range, undefined);
+  // S3 answers 416 when the range starts at or past the end; fs and memory give no bytes.
+  if (response === undefined) return { stat: await headObject(context, name), body: Readable.from([]) };
   const size = response.statusCode === 206 ? totalFromRange(response.headers['content-range']) : undefined;
   const stat = statFromHeaders(name, response.headers, size ?? Number(response.headers['content-length'] ?? 0));
   if (isPending(stat.metadata)) {
     response.destroy();
     throw notFound(context, name);
   }
-  return { stat, body: mappedBody(response, context.errorContext(name)) };
+  const start = range?.start ?? 0;
+  const body = resumableBody(response, {
+    policy: context.retry,
+    idleTimeoutMs: context.requestTimeoutMs,
+    start,
+    end: Math.min(range?.end ?? Number.POSITIVE_INFINITY, stat.size - 1),
+    reopen: async (offset) =>
+      (await requestBody(context, name, { start: offset, end: range?.end }, stat.etag)) ?? Readable.from([]),
+    map: (error) => mapMinioError(error, context.errorContext(name)),
+  });
+  return { stat, body };
+}
+
+/** A GET (of a range, of the version `ifMatch`), retried; undefined when the range starts past the end. */
+async function requestBody(
+  context: MinioContext,
+  name: string,
+  range: ByteRange | undefined,
+  ifMatch: string | undefined,
+): Promise<IncomingMessage | undefined> {
+  const headers: Record<string, string> = range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {};
+  if (ifMatch !== undefined) headers['If-Match'] = ifMatch;
+  return retrying(
+    context.retry,
+    async () => {
+      try {
+        return await context.client.makeRequestAsync(
+          { method: 'GET', bucketName: context.bucket, objectName: context.key(name), headers },
+          '',
+          [200, 206],
+        );
+      } catch (error) {
+        if (range && (error as { code?: string }).code === 'InvalidRange') return undefined;
+        throw error;
+      }
+    },
+    (error) => mapMinioError(error, context.errorContext(name)),
+  );
 }
 
 /** A FileStat from S3 object headers. */
@@ -114,15 +149,4 @@ export function notFound(context: MinioContext, name: string): StorageError {
 function totalFromRange(header: string | undefined): number | undefined {
   const total = header?.split('/')[1];
   return total === undefined || total === '*' ? undefined : Number(total);
-}
-
-/** The response as a plain stream whose errors are StorageErrors; destroying it releases the socket. */
-function mappedBody(response: IncomingMessage, context: MinioErrorContext): Readable {
-  const body = new PassThrough();
-  response.on('error', (error) => body.destroy(mapMinioError(error, context)));
-  body.on('close', () => {
-    if (!response.readableEnded) response.destroy();
-  });
-  response.pipe(body);
-  return body;
 }

@@ -114,10 +114,20 @@ export interface MinioOptions {
   httpAgent?: Agent | undefined;
   /**
    * Milliseconds a request may stay idle (nothing sent or received) before its
-   * response arrives; it then fails with UNAVAILABLE. Reading a body is not limited:
-   * destroy the stream to give up. Default 120000. Env: `MINIO_REQUEST_TIMEOUT_MS`.
+   * response arrives, and a body being read may go without a byte while the reader
+   * waits for one; the attempt then fails as UNAVAILABLE (and is retried, see
+   * `maxAttempts`). A slow reader is never timed out. 0 for none. Default 120000.
+   * Env: `MINIO_REQUEST_TIMEOUT_MS`.
    */
   requestTimeoutMs?: number | undefined;
+  /**
+   * Attempts per request, the first included, from 1 (no retries) to 10: requests
+   * that failed with a retryable error (reset, timeout, 5xx, throttling) are sent
+   * again after a backoff (100 ms doubling to 5 s, full jitter), reads resume where
+   * they broke off, and a create whose answer was lost is checked by checksum rather
+   * than stored twice (docs/reliability.md). Default 3. Env: `MINIO_MAX_ATTEMPTS`.
+   */
+  maxAttempts?: number | undefined;
   /**
    * Overwrite an object of the same name instead of choosing another name
    * (django-minio-backend's `replace_existing`). Default false.
@@ -149,6 +159,7 @@ export const OPTION_KEYS = [
   'partSize',
   'httpAgent',
   'requestTimeoutMs',
+  'maxAttempts',
   'replaceExisting',
 ] as const satisfies readonly (keyof MinioOptions)[];
 

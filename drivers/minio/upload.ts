@@ -14,6 +14,11 @@
  *   its target name first and copies over the reservation. The source is pinned with
  *   `x-amz-copy-source-if-match`.
  *
+ * - Retries (src/retry.ts): parts, aborts, copies and removals are repeated; an
+ *   exclusive PUT (a save or a reservation) whose attempt failed ambiguously is
+ *   checked by checksum (or reservation token) before a 412 sends it to another name,
+ *   and a completion whose answer was lost is checked against the multipart ETag.
+ *
  * Multipart goes through minio-js's signed request primitive, not `putObject`: that
  * sends no condition on the completion, resumes any earlier incomplete upload of the
  * same key, and does not abort a failed upload.
@@ -23,13 +28,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { WriteBody, WriteOptions } from '../../src/driver.js';
 import { StorageError } from '../../src/errors.js';
-import { PENDING_METADATA, readHead } from '../../src/object-store.js';
+import { etagMatches, isPending, multipartEtag, PENDING_METADATA, readHead } from '../../src/object-store.js';
+import { createExclusive, retrying } from '../../src/retry.js';
+import { uploadInParts } from '../../src/parts.js';
 import { encodeName } from '../../src/utf8.js';
 import { isPreconditionFailed, mapMinioError, s3Error } from './errors.js';
-import { headHeaders, headObject, type MinioContext, readText } from './objects.js';
+import { getObject, headHeaders, headObject, type MinioContext, readText, statFromHeaders } from './objects.js';
 import { elements, text } from './xml.js';
 
 type Headers = Record<string, string>;
+
+/**
+ * Parts of a multipart upload in flight at once, while the next one fills: the client
+ * hashes one part while the server stores another. Memory: (PARALLEL_PARTS + 1) × partSize.
+ */
+const PARALLEL_PARTS = 2;
 
 interface Reservation {
   name: string;
@@ -118,15 +131,36 @@ async function putOnce(
   headers: Headers,
   options: WriteOptions,
 ): Promise<string> {
-  for (let candidate = name; ; candidate = options.nextName()) {
-    try {
-      await put(context, candidate, data, { ...headers, ...(options.overwrite ? {} : { 'If-None-Match': '*' }) });
-      return candidate;
-    } catch (error) {
-      if (options.overwrite || !isPreconditionFailed(error))
-        throw mapMinioError(error, context.errorContext(candidate));
-    }
+  const map = (candidate: string) => (error: unknown) => mapMinioError(error, context.errorContext(candidate));
+  if (options.overwrite) {
+    await retrying(context.retry, () => put(context, name, data, headers), map(name));
+    return name;
   }
+  for (let candidate = name; ; candidate = options.nextName()) {
+    const outcome = await createExclusive(context.retry, {
+      send: async () => {
+        await put(context, candidate, data, { ...headers, 'If-None-Match': '*' });
+      },
+      isTaken: isPreconditionFailed,
+      isOurs: (retry) => holds({ ...context, retry }, candidate, data),
+      map: map(candidate),
+    });
+    if (outcome === 'created') return candidate;
+  }
+}
+
+/** Whether `name` holds exactly `data` (asked after an ambiguous failure): its MD5 ETag, else its bytes. */
+async function holds(context: MinioContext, name: string, data: Buffer): Promise<boolean> {
+  const headers = await headHeaders(context, name);
+  if (headers === undefined || Number(headers['content-length']) !== data.length) return false;
+  const stat = statFromHeaders(name, headers, data.length);
+  if (isPending(stat.metadata)) return false;
+  const byEtag = etagMatches(stat.etag, data);
+  if (byEtag !== undefined) return byEtag;
+  const { body } = await getObject(context, name);
+  const stored: Buffer[] = [];
+  for await (const chunk of body) stored.push(chunk as Buffer);
+  return Buffer.concat(stored).equals(data);
 }
 
 /** Claims a free name with an empty object carrying the pending marker. */
@@ -134,11 +168,21 @@ async function reserve(context: MinioContext, name: string, options: WriteOption
   const token = randomBytes(12).toString('hex');
   const headers = { 'If-None-Match': '*', [`x-amz-meta-${PENDING_METADATA}`]: token };
   for (let candidate = name; ; candidate = options.nextName()) {
-    try {
-      return { name: candidate, etag: await put(context, candidate, Buffer.alloc(0), headers), token };
-    } catch (error) {
-      if (!isPreconditionFailed(error)) throw mapMinioError(error, context.errorContext(candidate));
-    }
+    let etag = '';
+    const outcome = await createExclusive(context.retry, {
+      send: async () => {
+        etag = await put(context, candidate, Buffer.alloc(0), headers);
+      },
+      isTaken: isPreconditionFailed,
+      isOurs: async (retry) => {
+        // The answer was lost: the reservation is ours if it carries our token.
+        const found = await headHeaders({ ...context, retry }, candidate);
+        etag = String(found?.etag ?? '');
+        return found?.[`x-amz-meta-${PENDING_METADATA}`] === token;
+      },
+      map: (error) => mapMinioError(error, context.errorContext(candidate)),
+    });
+    if (outcome === 'created') return { name: candidate, etag, token };
   }
 }
 
@@ -147,7 +191,11 @@ async function release(context: MinioContext, reservation: Reservation): Promise
   try {
     const headers = await headHeaders(context, reservation.name);
     if (headers?.[`x-amz-meta-${PENDING_METADATA}`] !== reservation.token) return;
-    await context.client.removeObject(context.bucket, context.key(reservation.name));
+    await retrying(
+      context.retry,
+      () => context.client.removeObject(context.bucket, context.key(reservation.name)),
+      (error) => mapMinioError(error, context.errorContext(reservation.name)),
+    );
   } catch {
     // The original error matters more; a leftover reservation only hides one name.
   }
@@ -192,19 +240,63 @@ async function uploadParts(
   ifMatch: string | undefined,
 ): Promise<void> {
   const key = context.key(name);
+  const map = (error: unknown) => mapMinioError(error, context.errorContext(name));
   let uploadId: string | undefined;
+  let initiations = 0;
+  const parts: string[] = [];
   try {
-    uploadId = await context.client.initiateNewMultipartUpload(context.bucket, key, headers);
-    const parts: string[] = [];
-    for await (const part of splitParts(stream, context.partSize)) {
-      parts.push(await uploadPart(context, key, uploadId, parts.length + 1, part));
-    }
-    await complete(context, key, uploadId, parts, ifMatch);
+    uploadId = await retrying(
+      context.retry,
+      (attempt) => {
+        initiations = attempt;
+        return context.client.initiateNewMultipartUpload(context.bucket, key, headers);
+      },
+      map,
+    );
+    const id = uploadId;
+    const etags = await uploadInParts(stream, context.partSize, PARALLEL_PARTS, (number, part) =>
+      retrying(context.retry, () => uploadPart(context, key, id, number, part), map),
+    );
+    parts.push(...etags);
+    await retrying(context.retry, () => complete(context, key, uploadId ?? '', parts, ifMatch), map).catch(
+      async (error: unknown) => {
+        // A completion whose answer was lost is retried into 412 or NoSuchUpload; the object tells.
+        if (!(await completed(context, name, parts))) throw error;
+      },
+    );
   } catch (error) {
     stream.destroy();
     if (uploadId !== undefined) await abort(context, key, uploadId);
     if (isPreconditionFailed(error)) throw error;
     throw mapMinioError(error, context.errorContext(name));
+  } finally {
+    // A retried or failed initiation may have started an upload whose answer was lost.
+    // Under a reservation every upload of the key is this writer's, so none may stay.
+    const unsure = initiations > 1 || (initiations === 1 && uploadId === undefined);
+    if (unsure && ifMatch !== undefined) await abortOthers(context, key, uploadId);
+  }
+}
+
+/** Whether `name` is the completed upload of `parts` (its multipart ETag), not a reservation. */
+async function completed(context: MinioContext, name: string, parts: readonly string[]): Promise<boolean> {
+  try {
+    const stat = await headObject(context, name);
+    return stat.etag?.replace(/"/g, '') === multipartEtag(parts);
+  } catch {
+    return false;
+  }
+}
+
+/** Aborts the key's incomplete uploads other than `keep` (best effort). */
+async function abortOthers(context: MinioContext, key: string, keep: string | undefined): Promise<void> {
+  try {
+    const stale: string[] = [];
+    for await (const upload of context.client.listIncompleteUploads(context.bucket, key, false)) {
+      if (upload.key === key && upload.uploadId !== keep) stale.push(upload.uploadId);
+    }
+    for (const uploadId of stale) await abort(context, key, uploadId);
+  } catch {
+    // The write's own outcome matters more; MinIO expires stale uploads itself.
   }
 }
 
@@ -251,17 +343,23 @@ async function complete(
 
 async function abort(context: MinioContext, key: string, uploadId: string): Promise<void> {
   try {
-    const response = await context.client.makeRequestAsync(
-      {
-        method: 'DELETE',
-        bucketName: context.bucket,
-        objectName: key,
-        query: `uploadId=${encodeURIComponent(uploadId)}`,
+    await retrying(
+      context.retry,
+      async () => {
+        const response = await context.client.makeRequestAsync(
+          {
+            method: 'DELETE',
+            bucketName: context.bucket,
+            objectName: key,
+            query: `uploadId=${encodeURIComponent(uploadId)}`,
+          },
+          '',
+          [204],
+        );
+        response.resume();
       },
-      '',
-      [204],
+      (error) => mapMinioError(error, context.errorContext()),
     );
-    response.resume();
   } catch {
     // Already gone (NoSuchUpload), or the server is unreachable: the original error wins,
     // and MinIO removes stale uploads itself (api.stale_uploads_expiry, 24 h by default).
@@ -269,16 +367,19 @@ async function abort(context: MinioContext, key: string, uploadId: string): Prom
 }
 
 async function copyOnce(context: MinioContext, name: string, headers: Headers): Promise<void> {
-  try {
-    const response = await context.client.makeRequestAsync(
-      { method: 'PUT', bucketName: context.bucket, objectName: context.key(name), headers },
-      '',
-      [200],
-    );
-    throwEmbeddedError(await readText(response));
-  } catch (error) {
-    throw mapMinioError(error, context.errorContext(name));
-  }
+  // A copy onto the name (or over its own reservation) may be repeated.
+  await retrying(
+    context.retry,
+    async () => {
+      const response = await context.client.makeRequestAsync(
+        { method: 'PUT', bucketName: context.bucket, objectName: context.key(name), headers },
+        '',
+        [200],
+      );
+      throwEmbeddedError(await readText(response));
+    },
+    (error) => mapMinioError(error, context.errorContext(name)),
+  );
 }
 
 /**
@@ -291,27 +392,6 @@ function throwEmbeddedError(body: string): void {
   if (error !== undefined) throw s3Error(text(error, 'Code') ?? 'InternalError', text(error, 'Message') ?? 'failed');
 }
 
-/** Cuts a stream into Buffers of exactly `size` bytes (the last one shorter). */
-async function* splitParts(stream: Readable, size: number): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of stream) {
-    let buffer = chunk as Buffer;
-    while (length + buffer.length >= size) {
-      const take = size - length;
-      pending.push(buffer.subarray(0, take));
-      yield Buffer.concat(pending, size);
-      pending = [];
-      length = 0;
-      buffer = buffer.subarray(take);
-    }
-    if (buffer.length > 0) {
-      pending.push(buffer);
-      length += buffer.length;
-    }
-  }
-  if (length > 0) yield Buffer.concat(pending, length);
-}
 
 function md5(data: Buffer): string {
   return createHash('md5').update(data).digest('base64');

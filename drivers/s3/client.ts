@@ -8,6 +8,7 @@ import * as https from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { BucketPlan } from '../../src/buckets.js';
 import { checkOptionKeys, configError } from '../../src/env.js';
+import type { StorageError } from '../../src/errors.js';
 import {
   checkUrlExpiry,
   DEFAULT_PART_SIZE,
@@ -16,6 +17,7 @@ import {
   MIN_PART_SIZE,
   parseExternalEndpoint,
 } from '../../src/object-store.js';
+import { backoffDelay, type RetryPolicy, retryPolicy, sleep } from '../../src/retry.js';
 import { MAX_URL_EXPIRY_SECONDS } from '../../src/storage.js';
 import {
   type ChecksumMode,
@@ -47,6 +49,8 @@ export interface S3Settings {
   partSize: number;
   queueSize: number;
   healthTimeoutMs: number;
+  requestTimeoutMs: number;
+  retry: RetryPolicy;
   bucketCheckOnSave: boolean;
   consistencyCheckOnStart: boolean;
   replaceExisting: boolean;
@@ -91,6 +95,13 @@ export function resolveSettings(options: S3Options): S3Settings {
     partSize: checkInteger(options.partSize ?? DEFAULT_PART_SIZE, 'partSize', MIN_PART_SIZE, MAX_PART_SIZE),
     queueSize: checkInteger(options.queueSize ?? DEFAULT_QUEUE_SIZE, 'queueSize', 1, 64),
     healthTimeoutMs: checkInteger(options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS, 'healthTimeoutMs', 1, 600_000),
+    requestTimeoutMs: checkInteger(
+      options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      'requestTimeoutMs',
+      1,
+      3_600_000,
+    ),
+    retry: retryPolicy(options.maxAttempts, 'maxAttempts'),
     bucketCheckOnSave: options.bucketCheckOnSave ?? false,
     consistencyCheckOnStart: options.consistencyCheckOnStart ?? false,
     replaceExisting: options.replaceExisting ?? false,
@@ -137,19 +148,46 @@ function clientConfig(options: S3Options, settings: S3Settings, endpoint: string
         1,
         600_000,
       ),
-      requestTimeout: checkInteger(
-        options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-        'requestTimeoutMs',
-        1,
-        3_600_000,
-      ),
+      // An idle limit, as requestTimeoutMs promises. (The handler's requestTimeout only
+      // logs a warning unless throwOnRequestTimeout, and bounds the whole request.)
+      socketTimeout: settings.requestTimeoutMs,
     },
+    // stowage retries itself (retryingClient below, src/retry.ts), the same way for every driver.
+    maxAttempts: 1,
   };
   const region = options.region ?? (settings.endpoint === undefined ? undefined : CUSTOM_ENDPOINT_REGION);
   if (region !== undefined) config.region = region;
   if (endpoint !== undefined) config.endpoint = endpoint;
   if (options.credentials !== undefined) config.credentials = options.credentials;
   return config;
+}
+
+/**
+ * The traffic client as the driver sends with it: `send` retries every command by the
+ * policy (src/retry.ts), except an exclusive create (`IfNoneMatch`), which upload.ts
+ * retries itself, checking after an ambiguous failure whether the write landed. A
+ * final failure rejects with the SDK's error; an output's `$metadata.attempts` says
+ * how many attempts it took.
+ */
+export function retryingClient(client: S3Client, policy: RetryPolicy, map: (error: unknown) => StorageError): S3Client {
+  const send = async (...args: Parameters<S3Client['send']>): Promise<unknown> => {
+    const [command] = args;
+    const plain = client.send.bind(client) as (...a: unknown[]) => Promise<unknown>;
+    if ((command.input as { IfNoneMatch?: string }).IfNoneMatch !== undefined) return plain(...args);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const output = (await plain(...args)) as { $metadata?: { attempts?: number } } | undefined;
+        if (output?.$metadata) output.$metadata.attempts = attempt;
+        return output;
+      } catch (error) {
+        if (attempt >= policy.maxAttempts || !map(error).retryable) throw error;
+        await sleep(backoffDelay(policy, attempt));
+      }
+    }
+  };
+  return new Proxy(client, {
+    get: (target, property) => (property === 'send' ? send : Reflect.get(target, property)),
+  });
 }
 
 /** Connections per host: the SDK's own default. */

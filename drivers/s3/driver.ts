@@ -34,10 +34,10 @@ import type {
   WriteOptions,
 } from '../../src/driver.js';
 import { StorageError } from '../../src/errors.js';
-import { isPending, MAX_PART_SIZE } from '../../src/object-store.js';
+import { isPending, MAX_PART_SIZE, resumableBody } from '../../src/object-store.js';
 import { compareNames, encodeName } from '../../src/utf8.js';
 import { bucketAdmin, consistencyCheckOnce, ensureBucket, statusOf } from './buckets.js';
-import { presignClient, resolveSettings, type S3Settings, trafficClient } from './client.js';
+import { presignClient, resolveSettings, retryingClient, type S3Settings, trafficClient } from './client.js';
 import { isInvalidRange, isPreconditionFailure, mapS3Error, type S3ErrorContext } from './errors.js';
 import type { S3Options } from './options.js';
 import { release, replacedWhileWriting, reserve, type WriterContext, writeObject } from './upload.js';
@@ -52,6 +52,9 @@ export class S3Driver implements Driver {
   /** The bucket this driver reads and writes. */
   readonly bucket: string;
   readonly #settings: S3Settings;
+  /** The SDK client as built or given. */
+  readonly #raw: S3Client;
+  /** The same client, retrying by stowage's policy (client.ts `retryingClient`). */
   readonly #client: S3Client;
   readonly #presigner: S3Client;
   readonly #ownsClient: boolean;
@@ -61,8 +64,9 @@ export class S3Driver implements Driver {
   constructor(options: S3Options) {
     this.#settings = resolveSettings(options);
     this.bucket = this.#settings.bucket;
-    this.#client = trafficClient(options, this.#settings);
-    this.#presigner = presignClient(options, this.#settings, this.#client);
+    this.#raw = trafficClient(options, this.#settings);
+    this.#client = retryingClient(this.#raw, this.#settings.retry, (error) => mapS3Error(error));
+    this.#presigner = presignClient(options, this.#settings, this.#raw);
     this.#ownsClient = options.client === undefined;
     this.#admin = bucketAdmin(this.#client, (bucket) => this.#errorContext(undefined, bucket));
     const isPublic = this.#settings.plan.isPublic(this.bucket);
@@ -79,9 +83,9 @@ export class S3Driver implements Driver {
     };
   }
 
-  /** The SDK client this driver sends requests with. */
+  /** The SDK client this driver sends requests with (stowage adds its retries around it). */
   get client(): S3Client {
-    return this.#client;
+    return this.#raw;
   }
 
   /**
@@ -107,27 +111,27 @@ export class S3Driver implements Driver {
   async read(name: string, options: ReadOptions = {}): Promise<ReadResult> {
     await this.#ready();
     const { range } = options;
-    let output: GetObjectCommandOutput;
-    try {
-      output = await this.#client.send(
-        new GetObjectCommand({
-          Bucket: this.bucket,
-          Key: name,
-          Range: range ? `bytes=${range.start}-${range.end ?? ''}` : undefined,
-        }),
-      );
-    } catch (error) {
-      // A range starting at or after the end reads as empty, as on fs and memory.
-      if (range && isInvalidRange(error)) return { stat: await this.stat(name), body: Readable.from([]) };
-      throw mapS3Error(error, this.#errorContext(name));
-    }
-    const body = output.Body as Readable | undefined;
+    const output = await this.#get(name, range, undefined);
+    // A range starting at or after the end reads as empty, as on fs and memory.
+    if (output === undefined) return { stat: await this.stat(name), body: Readable.from([]) };
+    const body = (output.Body as Readable | undefined) ?? Readable.from([]);
     if (isPending(output.Metadata)) {
-      body?.destroy();
+      body.destroy();
       throw notFound(name);
     }
     const stat = statOf(name, output, totalSize(output.ContentRange) ?? output.ContentLength);
-    return { stat, body: body ?? Readable.from([]) };
+    const resumable = resumableBody(body, {
+      policy: this.#settings.retry,
+      idleTimeoutMs: this.#settings.requestTimeoutMs,
+      start: range?.start ?? 0,
+      end: Math.min(range?.end ?? Number.POSITIVE_INFINITY, stat.size - 1),
+      reopen: async (offset) => {
+        const rest = await this.#get(name, { start: offset, end: range?.end }, stat.etag);
+        return (rest?.Body as Readable | undefined) ?? Readable.from([]);
+      },
+      map: (error) => mapS3Error(error, this.#errorContext(name)),
+    });
+    return { stat, body: resumable };
   }
 
   async stat(name: string): Promise<FileStat> {
@@ -217,7 +221,8 @@ export class S3Driver implements Driver {
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
     try {
-      const output = await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }), {
+      // The SDK client itself: a health check answers once, quickly, without retries.
+      const output = await this.#raw.send(new HeadBucketCommand({ Bucket: this.bucket }), {
         abortSignal: AbortSignal.timeout(this.#settings.healthTimeoutMs),
       });
       return {
@@ -241,8 +246,8 @@ export class S3Driver implements Driver {
   }
 
   async close(): Promise<void> {
-    if (this.#presigner !== this.#client) this.#presigner.destroy();
-    if (this.#ownsClient) this.#client.destroy();
+    if (this.#presigner !== this.#raw) this.#presigner.destroy();
+    if (this.#ownsClient) this.#raw.destroy();
   }
 
   toJSON(): Record<string, unknown> {
@@ -322,6 +327,27 @@ export class S3Driver implements Driver {
     }
   }
 
+  /** A GetObject (of a range, of the version `ifMatch`), retried; undefined when the range starts past the end. */
+  async #get(
+    name: string,
+    range: ReadOptions['range'],
+    ifMatch: string | undefined,
+  ): Promise<GetObjectCommandOutput | undefined> {
+    try {
+      return await this.#client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: name,
+          Range: range ? `bytes=${range.start}-${range.end ?? ''}` : undefined,
+          IfMatch: ifMatch,
+        }),
+      );
+    } catch (error) {
+      if (range && isInvalidRange(error)) return undefined;
+      throw mapS3Error(error, this.#errorContext(name));
+    }
+  }
+
   async #copyObject(from: string, to: string, ifMatch: string | undefined): Promise<void> {
     await this.#client.send(
       new CopyObjectCommand({
@@ -350,9 +376,11 @@ export class S3Driver implements Driver {
   }
 
   #writerContext(): WriterContext {
-    const { partSize, queueSize, conditionalWrites } = this.#settings;
+    const { partSize, queueSize, conditionalWrites, retry } = this.#settings;
     return {
       client: this.#client,
+      raw: this.#raw,
+      retry,
       bucket: this.bucket,
       partSize,
       queueSize,

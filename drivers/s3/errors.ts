@@ -35,7 +35,8 @@ export function mapS3Error(error: unknown, context: S3ErrorContext = {}): Storag
   let code = e.Code ?? (e.name === 'Error' ? undefined : e.name);
   // A bare 404 (HEAD has no body) is "not found"; a missing bucket is confirmed by the driver.
   if (code === undefined && status === 404) code = 'NotFound';
-  if (status === undefined && !(code !== undefined && code in SDK_ERRORS)) {
+  if (status === undefined) {
+    // The network code says more than the SDK's name: it calls a reset "TimeoutError" too.
     code = networkCode(error) ?? (/region is missing/i.test(e.message ?? '') ? 'MissingRegion' : code);
   }
   return objectStoreError('s3', { code, status, message: e.message }, context, error, SDK_ERRORS);

@@ -5,6 +5,7 @@
 import { type InitializeReport, parsePolicyHooks } from '../../src/buckets.js';
 import { configError, type EnvReader } from '../../src/env.js';
 import type { DriverEntry } from '../../src/registry.js';
+import { MAX_MAX_ATTEMPTS } from '../../src/retry.js';
 import { Storage } from '../../src/storage.js';
 import { S3Driver } from './driver.js';
 import type { S3Options } from './options.js';
@@ -65,6 +66,7 @@ export const s3Entry: DriverEntry<S3Options> = {
       responseChecksumValidation: env.choice('AWS_RESPONSE_CHECKSUM_VALIDATION', CHECKSUM_CHOICES),
       connectionTimeoutMs: env.number('S3_CONNECTION_TIMEOUT_MS', { min: 1 }),
       requestTimeoutMs: env.number('S3_REQUEST_TIMEOUT_MS', { min: 1 }),
+      maxAttempts: env.number('AWS_MAX_ATTEMPTS', { min: 1, max: MAX_MAX_ATTEMPTS }),
       healthTimeoutMs: env.number('S3_HEALTH_TIMEOUT_MS', { min: 1 }),
     };
   },

@@ -116,8 +116,23 @@ export interface S3Options {
   responseChecksumValidation?: ChecksumMode | undefined;
   /** Milliseconds to wait for a TCP connection. Default 5000. Env: `S3_CONNECTION_TIMEOUT_MS`. */
   connectionTimeoutMs?: number | undefined;
-  /** Milliseconds a request may sit idle before it fails. Default 120000. Env: `S3_REQUEST_TIMEOUT_MS`. */
+  /**
+   * Milliseconds a request may sit idle before it fails, and a body being read may go
+   * without a byte while the reader waits for one; the attempt then fails as
+   * UNAVAILABLE (and is retried, see `maxAttempts`). Default 120000.
+   * Env: `S3_REQUEST_TIMEOUT_MS`.
+   */
   requestTimeoutMs?: number | undefined;
+  /**
+   * Attempts per request, the first included, from 1 (no retries) to 10: requests
+   * that failed with a retryable error (reset, timeout, 5xx, throttling) are sent
+   * again after a backoff (100 ms doubling to 5 s, full jitter), reads resume where
+   * they broke off, and a create whose answer was lost is checked by checksum rather
+   * than stored twice (docs/reliability.md). stowage retries instead of the SDK (whose
+   * own retries are off in the clients it builds; set `maxAttempts: 1` on a `client`
+   * you pass). Default 3. Env: `AWS_MAX_ATTEMPTS`.
+   */
+  maxAttempts?: number | undefined;
   /** Milliseconds `isAvailable()` waits for HeadBucket. Default 2000. Env: `S3_HEALTH_TIMEOUT_MS`. */
   healthTimeoutMs?: number | undefined;
   /**
@@ -152,6 +167,7 @@ export const S3_OPTION_KEYS = [
   'responseChecksumValidation',
   'connectionTimeoutMs',
   'requestTimeoutMs',
+  'maxAttempts',
   'healthTimeoutMs',
   'client',
 ] as const satisfies readonly (keyof S3Options)[];

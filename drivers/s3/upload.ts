@@ -14,28 +14,43 @@
  * - On any failure the multipart upload is aborted by this code, because lib-storage
  *   does not abort when CompleteMultipartUpload itself fails (so a lost race would
  *   leave its parts), and the reservation is removed if it is still ours.
+ * - Retries (src/retry.ts): the driver's client retries every command but an
+ *   exclusive PutObject, which `createExclusive` retries here, checking after an
+ *   ambiguous failure whether the name holds what was sent (checksum, or the
+ *   reservation's token) before a 412 sends the bytes to another name. A completion
+ *   whose answer was lost is recognised by its multipart ETag.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   PutObjectCommand,
   type PutObjectCommandInput,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { WriteBody, WriteOptions } from '../../src/driver.js';
 import { StorageError } from '../../src/errors.js';
-import { PENDING_METADATA, readHead } from '../../src/object-store.js';
+import { etagMatches, isPending, multipartEtag, PENDING_METADATA, readHead } from '../../src/object-store.js';
+import { createExclusive, type RetryPolicy } from '../../src/retry.js';
+import { retryingClient } from './client.js';
 import { isPreconditionFailure, mapS3Error, type S3ErrorContext } from './errors.js';
 
 /** What the writer needs from the driver. */
 export interface WriterContext {
+  /** The driver's retrying client (client.ts `retryingClient`). */
   client: S3Client;
+  /** The SDK client underneath, for a check asked with another policy. */
+  raw: S3Client;
+  retry: RetryPolicy;
   bucket: string;
   partSize: number;
   queueSize: number;
@@ -90,15 +105,53 @@ async function putOnce(
   for (let candidate = name; ; candidate = options.nextName()) {
     if (!options.overwrite && !context.conditionalWrites && (await nameTaken(context, candidate))) continue;
     const input: PutObjectCommandInput = { Bucket: context.bucket, Key: candidate, Body: data, ...attributes };
-    if (!options.overwrite && context.conditionalWrites) input.IfNoneMatch = '*';
-    try {
-      await context.client.send(withExpectContinue(new PutObjectCommand(input)));
-      return candidate;
-    } catch (error) {
-      if (!(isPreconditionFailure(error) && input.IfNoneMatch))
+    if (options.overwrite || !context.conditionalWrites) {
+      // No condition: the client's retries make it idempotent.
+      await context.client.send(new PutObjectCommand(input)).catch((error: unknown) => {
         throw mapS3Error(error, context.errorContext(candidate));
+      });
+      return candidate;
     }
+    input.IfNoneMatch = '*';
+    const outcome = await createExclusive(context.retry, {
+      send: async () => {
+        await context.client.send(withExpectContinue(new PutObjectCommand(input)));
+      },
+      isTaken: isPreconditionFailure,
+      retriedInside: retriedBySdk,
+      isOurs: (retry) => holds(withRetry(context, retry), candidate, data),
+      map: (error) => mapS3Error(error, context.errorContext(candidate)),
+    });
+    if (outcome === 'created') return candidate;
   }
+}
+
+/** Whether `key` holds exactly `data` (asked after an ambiguous failure): its MD5 ETag, else its bytes. */
+async function holds(context: WriterContext, key: string, data: Uint8Array): Promise<boolean> {
+  let head: { ContentLength?: number | undefined; ETag?: string | undefined; Metadata?: Record<string, string> };
+  try {
+    head = await context.client.send(new HeadObjectCommand({ Bucket: context.bucket, Key: key }));
+  } catch (error) {
+    if (mapS3Error(error).code === 'NOT_FOUND') return false;
+    throw error;
+  }
+  if (head.ContentLength !== data.length || isPending(head.Metadata)) return false;
+  const byEtag = etagMatches(head.ETag, data);
+  if (byEtag !== undefined) return byEtag;
+  const stored = await context.client.send(
+    new GetObjectCommand({ Bucket: context.bucket, Key: key, IfMatch: head.ETag }),
+  );
+  return (await buffer(stored.Body as Readable)).equals(data);
+}
+
+/** The context with its client retrying by `retry` instead. */
+function withRetry(context: WriterContext, retry: RetryPolicy): WriterContext {
+  return { ...context, retry, client: retryingClient(context.raw, retry, (error) => mapS3Error(error)) };
+}
+
+/** A ready client with the SDK's own retries may have repeated the write before answering 412. */
+function retriedBySdk(error: unknown): boolean {
+  return ((error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
 }
 
 export interface Reservation {
@@ -112,22 +165,32 @@ export async function reserve(context: WriterContext, name: string, options: Wri
   const token = randomBytes(12).toString('hex');
   for (let candidate = name; ; candidate = options.nextName()) {
     if (!context.conditionalWrites && (await nameTaken(context, candidate))) continue;
-    try {
-      const output = await context.client.send(
-        new PutObjectCommand({
-          Bucket: context.bucket,
-          Key: candidate,
-          Body: new Uint8Array(0),
-          Metadata: { [PENDING_METADATA]: token },
-          IfNoneMatch: context.conditionalWrites ? '*' : undefined,
-        }),
-      );
-      return { name: candidate, etag: output.ETag, token };
-    } catch (error) {
-      if (!(context.conditionalWrites && isPreconditionFailure(error))) {
-        throw mapS3Error(error, context.errorContext(candidate));
-      }
-    }
+    let etag: string | undefined;
+    const outcome = await createExclusive(context.retry, {
+      send: async () => {
+        const output = await context.client.send(
+          new PutObjectCommand({
+            Bucket: context.bucket,
+            Key: candidate,
+            Body: new Uint8Array(0),
+            Metadata: { [PENDING_METADATA]: token },
+            IfNoneMatch: context.conditionalWrites ? '*' : undefined,
+          }),
+        );
+        etag = output.ETag;
+      },
+      isTaken: (error) => context.conditionalWrites && isPreconditionFailure(error),
+      retriedInside: retriedBySdk,
+      isOurs: async (retry) => {
+        // The answer was lost: the reservation is ours if it carries our token.
+        const { client } = withRetry(context, retry);
+        const head = await client.send(new HeadObjectCommand({ Bucket: context.bucket, Key: candidate }));
+        etag = head.ETag;
+        return head.Metadata?.[PENDING_METADATA] === token;
+      },
+      map: (error) => mapS3Error(error, context.errorContext(candidate)),
+    });
+    if (outcome === 'created') return { name: candidate, etag, token };
   }
 }
 
@@ -143,11 +206,9 @@ async function streamUpload(
   attributes: ObjectAttributes,
   ifMatch: string | undefined,
 ): Promise<void> {
-  let uploadId: string | undefined;
+  const record: UploadRecord = { uploadId: undefined, initiations: 0, parts: [] };
   const upload = new Upload({
-    client: recordingClient(context.client, (id) => {
-      uploadId = id;
-    }),
+    client: recordingClient(context.client, record),
     params: {
       Bucket: context.bucket,
       Key: key,
@@ -163,29 +224,83 @@ async function streamUpload(
   try {
     await upload.done();
   } catch (error) {
+    // A completion whose answer was lost is retried into 412 or NoSuchUpload; the object tells.
+    if (record.parts.length > 0 && (await completed(context, key, record))) return;
     stream.destroy();
-    if (uploadId !== undefined) await abortUpload(context, key, uploadId).catch(() => {});
+    if (record.uploadId !== undefined) await abortUpload(context, key, record.uploadId).catch(() => {});
     if (isPreconditionFailure(error)) throw error;
     throw mapS3Error(error, context.errorContext(key));
+  } finally {
+    // A retried or failed initiation may have started an upload whose answer was lost.
+    // Under a reservation every upload of the key is this writer's, so none may stay.
+    const unsure = record.initiations > 1 || (record.initiations === 1 && record.uploadId === undefined);
+    if (unsure && ifMatch !== undefined) await abortOthers(context, key, record.uploadId);
   }
 }
 
+/** What the recording client saw of one multipart upload. */
+interface UploadRecord {
+  uploadId: string | undefined;
+  /** Attempts CreateMultipartUpload took (1 when it failed: how many is not known). */
+  initiations: number;
+  /** Part numbers and ETags, as uploaded. */
+  parts: { number: number; etag: string }[];
+}
+
 /**
- * The client, seen through a proxy that reports the UploadId of each multipart
- * upload it creates, so that a failed completion can still be aborted.
+ * The client, seen through a proxy that records the UploadId of the multipart upload
+ * it creates (so that a failed completion can still be aborted), how many attempts
+ * that took, and each part's ETag (so that a completed upload can be recognised).
  */
-function recordingClient(client: S3Client, record: (uploadId: string) => void): S3Client {
+function recordingClient(client: S3Client, record: UploadRecord): S3Client {
   return new Proxy(client, {
     get(target, property) {
       if (property !== 'send') return Reflect.get(target, property);
       return async (...args: Parameters<S3Client['send']>) => {
+        const [command] = args;
+        if (command instanceof CreateMultipartUploadCommand) record.initiations = 1;
         const output = await (target.send as (...a: unknown[]) => Promise<unknown>)(...args);
-        const uploadId = (output as { UploadId?: string } | undefined)?.UploadId;
-        if (args[0] instanceof CreateMultipartUploadCommand && uploadId !== undefined) record(uploadId);
+        const { UploadId, ETag, $metadata } = (output ?? {}) as {
+          UploadId?: string;
+          ETag?: string;
+          $metadata?: { attempts?: number };
+        };
+        if (command instanceof CreateMultipartUploadCommand && UploadId !== undefined) {
+          record.uploadId = UploadId;
+          record.initiations = $metadata?.attempts ?? 1;
+        }
+        if (command instanceof UploadPartCommand && ETag !== undefined) {
+          record.parts.push({ number: command.input.PartNumber ?? 0, etag: ETag });
+        }
         return output;
       };
     },
   });
+}
+
+/** Whether `key` is the completed upload of the recorded parts (its multipart ETag), not a reservation. */
+async function completed(context: WriterContext, key: string, record: UploadRecord): Promise<boolean> {
+  try {
+    const head = await context.client.send(new HeadObjectCommand({ Bucket: context.bucket, Key: key }));
+    const etags = [...record.parts].sort((a, b) => a.number - b.number).map((part) => part.etag);
+    return !isPending(head.Metadata) && head.ETag?.replace(/"/g, '') === multipartEtag(etags);
+  } catch {
+    return false;
+  }
+}
+
+/** Aborts the key's incomplete uploads other than `keep` (best effort). */
+async function abortOthers(context: WriterContext, key: string, keep: string | undefined): Promise<void> {
+  try {
+    const listed = await context.client.send(new ListMultipartUploadsCommand({ Bucket: context.bucket, Prefix: key }));
+    for (const upload of listed.Uploads ?? []) {
+      if (upload.Key === key && upload.UploadId !== undefined && upload.UploadId !== keep) {
+        await abortUpload(context, key, upload.UploadId);
+      }
+    }
+  } catch {
+    // The write's own outcome matters more; servers expire stale uploads (lifecycle rules).
+  }
 }
 
 async function abortUpload(context: WriterContext, key: string, uploadId: string): Promise<void> {

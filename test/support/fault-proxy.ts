@@ -2,7 +2,11 @@
  * A TCP proxy for fault injection between a driver and its server (node:net only):
  * adds latency, resets a connection after N bytes, stalls, or refuses connections.
  * A fault applies to traffic on new and kept-alive connections alike, from the
- * moment it is injected; `times` limits how many connections it strikes.
+ * moment it is injected; `times` limits how many connections it strikes. A reset or
+ * stall with `request` waits, on each connection, for a request whose request line
+ * (`PUT /bucket/key?uploadId=... HTTP/1.1`) matches, and counts bytes from there: it
+ * cuts that request's body (`up`) or its response (`down`, not counting a `100
+ * Continue`), whatever went before on a kept-alive connection.
  */
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -11,9 +15,9 @@ export type Fault =
   /** Delays every chunk in both directions. */
   | { kind: 'latency'; ms: number }
   /** Resets the connection once `afterBytes` more bytes have gone to the server (`up`) or the client (`down`). */
-  | { kind: 'reset'; afterBytes: number; direction: 'up' | 'down' }
+  | { kind: 'reset'; afterBytes: number; direction: 'up' | 'down'; request?: RegExp }
   /** Forwards nothing more (after `afterBytes`), holding the connection open. */
-  | { kind: 'stall'; afterBytes?: number }
+  | { kind: 'stall'; afterBytes?: number; request?: RegExp }
   /** Closes new connections at once. */
   | { kind: 'refuse' };
 
@@ -25,7 +29,16 @@ export interface FaultProxy {
   inject(fault: Fault, times?: number): void;
   /** Connections accepted so far, and how many a fault struck. */
   readonly stats: { connections: number; struck: number };
+  /** Resets every open connection, as a server restart does (kept-alive ones included). */
+  disconnect(): void;
   close(): Promise<void>;
+}
+
+/** One client connection and its upstream. */
+interface Link {
+  struck: boolean;
+  /** The injection generation a `request`-matching fault was armed for on this link. */
+  armed: number | undefined;
 }
 
 interface Injection {
@@ -56,7 +69,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       return;
     }
     const upstream = track(connect(target.port, target.host), sockets);
-    const link = { struck: false };
+    const link: Link = { struck: false, armed: undefined };
     const hit = () => {
       if (!link.struck) {
         link.struck = true;
@@ -67,8 +80,8 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
-    forward(client, upstream, 'up', injection, active, hit);
-    forward(upstream, client, 'down', injection, active, hit);
+    forward(client, upstream, 'up', { injection, active, hit, link });
+    forward(upstream, client, 'down', { injection, active, hit, link });
   });
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -81,6 +94,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       injection.fault = fault;
       injection.remaining = fault.kind === 'none' ? 0 : (times ?? Number.POSITIVE_INFINITY);
       injection.generation++;
+    },
+    disconnect() {
+      for (const socket of sockets) socket.resetAndDestroy();
     },
     close: async () => {
       for (const socket of sockets) socket.destroy();
@@ -95,15 +111,23 @@ function track(socket: Socket, sockets: Set<Socket>): Socket {
   return socket;
 }
 
+/** What a forwarding direction shares with the proxy and the other direction. */
+interface Context {
+  injection: Injection;
+  active: () => Fault;
+  hit: () => void;
+  link: Link;
+}
+
+/** An interim (1xx) answer at the start of a chunk. */
+const INTERIM = /^HTTP\/1\.[01] 1\d\d /;
+
+/** An HTTP/1.1 request line at the start of a chunk. */
+const REQUEST_LINE = /^[A-Z]+ \S+ HTTP\/1\.[01]\r\n/;
+
 /** Copies `from` → `to`, applying the fault in force for this direction. */
-function forward(
-  from: Socket,
-  to: Socket,
-  direction: 'up' | 'down',
-  injection: Injection,
-  active: () => Fault,
-  hit: () => void,
-): void {
+function forward(from: Socket, to: Socket, direction: 'up' | 'down', context: Context): void {
+  const { injection, active, hit, link } = context;
   let counted = 0;
   let generation = injection.generation;
   let stalled = false;
@@ -120,6 +144,27 @@ function forward(
         if (!stalled) from.resume();
       }, fault.ms);
       return;
+    }
+    const request = fault.kind === 'reset' || fault.kind === 'stall' ? fault.request : undefined;
+    if (
+      request !== undefined &&
+      link.armed === generation &&
+      direction === 'down' &&
+      INTERIM.test(chunk.toString('latin1', 0, 16))
+    ) {
+      // `100 Continue` is not the answer: count from the final one.
+      if (!to.write(chunk)) from.pause();
+      return;
+    }
+    if (request !== undefined && link.armed !== generation) {
+      const line = direction === 'up' ? REQUEST_LINE.exec(chunk.toString('latin1', 0, 2048))?.[0] : undefined;
+      if (line === undefined || !request.test(line.trimEnd())) {
+        if (!to.write(chunk)) from.pause();
+        return;
+      }
+      // Armed: both directions count from this request on.
+      link.armed = generation;
+      counted = 0;
     }
     const limit =
       (fault.kind === 'reset' && fault.direction === direction) || fault.kind === 'stall'

@@ -1,0 +1,90 @@
+/**
+ * Helpers for tests against a real S3 server (test/support/servers.ts): driver options
+ * for both object-store drivers, random bucket names, and an admin view of the server
+ * that sees what stowage hides (reservations, incomplete multipart uploads).
+ */
+import { randomBytes } from 'node:crypto';
+import { Client } from 'minio';
+import { createMinioTransport, type MinioOptions } from '../../drivers/minio/index.js';
+import type { S3Options } from '../../drivers/s3/index.js';
+import { isPending } from '../../src/object-store.js';
+import type { S3ServerInfo } from './servers.js';
+
+/** The MinIO driver's connection options for `server` (or for `endpoint`, e.g. a proxy in front of it). */
+export function minioConnection(
+  server: S3ServerInfo,
+  endpoint = server.endpoint,
+): Pick<MinioOptions, 'endpoint' | 'accessKey' | 'secretKey' | 'region'> {
+  return { endpoint, accessKey: server.accessKey, secretKey: server.secretKey, region: server.region };
+}
+
+/** The S3 driver's connection options for `server` (or for `endpoint`, a URL). */
+export function s3Connection(
+  server: S3ServerInfo,
+  endpoint = server.endpoint,
+): Pick<S3Options, 'endpoint' | 'region' | 'credentials'> {
+  return {
+    endpoint,
+    region: server.region,
+    credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
+  };
+}
+
+/** A bucket name of this run: `stowage-<label>-<random>`. */
+export function randomBucket(label: string): string {
+  return `stowage-${label}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A minio-js client straight to the server (no stowage in between). */
+export function adminClient(server: S3ServerInfo): Client {
+  const url = new URL(server.endpoint);
+  return new Client({
+    endPoint: url.hostname,
+    port: Number(url.port),
+    useSSL: url.protocol === 'https:',
+    accessKey: server.accessKey,
+    secretKey: server.secretKey,
+    region: server.region,
+    transport: createMinioTransport({ useHttps: url.protocol === 'https:' }),
+  });
+}
+
+/** Deletes a bucket with everything in it (MinIO's force delete, as `mc rb --force`). */
+export async function removeBucket(admin: Client, bucket: string): Promise<void> {
+  try {
+    const response = await admin.makeRequestAsync(
+      { method: 'DELETE', bucketName: bucket, headers: { 'x-minio-force-delete': 'true' } },
+      '',
+      [204],
+    );
+    response.resume();
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'NoSuchBucket') throw error;
+  }
+}
+
+/** Every key under `prefix`, reservations included (ListObjectsV2, fewer than 1000 keys). */
+export async function rawKeys(admin: Client, bucket: string, prefix: string): Promise<string[]> {
+  const result = await admin.listObjectsV2Query(bucket, prefix, '', '', 1000, '');
+  return result.objects.map((item) => String((item as { name?: string }).name)).sort();
+}
+
+/** The keys of the bucket's incomplete multipart uploads. */
+export async function incompleteUploads(admin: Client, bucket: string, prefix = ''): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const upload of admin.listIncompleteUploads(bucket, prefix, true)) keys.push(String(upload.key));
+  return keys;
+}
+
+/** The keys under `prefix` that are names reserved by uploads in progress (the pending marker). */
+export async function reservations(admin: Client, bucket: string, prefix: string): Promise<string[]> {
+  const pending: string[] = [];
+  for (const key of await rawKeys(admin, bucket, prefix)) {
+    const stat = await admin.statObject(bucket, key);
+    const metadata = Object.fromEntries(
+      Object.entries(stat.metaData ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]),
+    );
+    if (isPending(metadata)) pending.push(key);
+  }
+  return pending;
+}
