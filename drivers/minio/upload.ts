@@ -40,7 +40,7 @@ type Headers = Record<string, string>;
 
 /**
  * Parts of a multipart upload in flight at once, while the next one fills: the client
- * hashes one part while the server stores another. Memory: (PARALLEL_PARTS + 1) × partSize.
+ * hashes one part while the server stores another. Memory: PARALLEL_PARTS × partSize.
  */
 const PARALLEL_PARTS = 2;
 

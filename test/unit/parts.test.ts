@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { uploadInParts } from '../../src/parts.js';
+
+const test = suite('uploadInParts');
+
+async function* chunks(data: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+}
+
+test('cuts the stream into parts of exactly the size, in order, whatever the chunking', async () => {
+  const data = randomBytes(10_000);
+  for (const chunk of [1, 7, 999, 1000, 1001, 4096, 20_000]) {
+    const seen: Buffer[] = [];
+    const etags = await uploadInParts(chunks(data, chunk), 1000, 3, async (number, part) => {
+      await sleep(Math.random() * 3);
+      seen[number - 1] = Buffer.from(part);
+      return `etag-${number}`;
+    });
+    assert.equal(
+      seen.map((p) => p.length),
+      Array(10).fill(1000),
+    );
+    assert.ok(Buffer.concat(seen).equals(data), `chunks of ${chunk}`);
+    assert.equal(
+      etags,
+      Array.from({ length: 10 }, (_, i) => `etag-${i + 1}`),
+    );
+  }
+});
+
+test('the last part is shorter; an empty stream is one empty part', async () => {
+  const lengths: number[] = [];
+  await uploadInParts(chunks(randomBytes(2500), 300), 1000, 2, async (_, part) => {
+    lengths.push(part.length);
+    return 'e';
+  });
+  assert.equal(
+    lengths.sort((a, b) => a - b),
+    [500, 1000, 1000],
+  );
+  const empty: number[] = [];
+  assert.equal(await uploadInParts(chunks(Buffer.alloc(0), 1), 1000, 2, async (_, p) => (empty.push(p.length), 'x')), [
+    'x',
+  ]);
+  assert.equal(empty, [0]);
+});
+
+test('at most `parallel` parts in flight, in at most `parallel` buffers', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const buffers = new Set<ArrayBufferLike>();
+  await uploadInParts(chunks(randomBytes(64_000), 512), 1000, 3, async (_, part) => {
+    buffers.add(part.buffer);
+    most = Math.max(most, ++inFlight);
+    await sleep(2);
+    inFlight--;
+    return 'e';
+  });
+  assert.is(most, 3);
+  assert.ok(buffers.size <= 3, `${buffers.size} buffers`);
+});
+
+test('a failed part rejects after the parts in flight have settled, and no part starts after it', async () => {
+  const events: string[] = [];
+  const failure = new Error('part 2 failed');
+  const started: number[] = [];
+  try {
+    await uploadInParts(chunks(randomBytes(10_000), 100), 1000, 2, async (number) => {
+      started.push(number);
+      if (number === 2) {
+        await sleep(1);
+        throw failure;
+      }
+      await sleep(number === 3 ? 20 : 0);
+      events.push(`done ${number}`);
+      return 'e';
+    });
+    assert.unreachable('should reject');
+  } catch (error) {
+    assert.is(error, failure);
+    events.push('rejected');
+  }
+  assert.is(events.at(-1), 'rejected', events.join(', '));
+  assert.ok(events.includes('done 3') || !started.includes(3), 'part 3 settled before the rejection');
+  assert.ok(Math.max(...started) <= 3, `parts started: ${started.join(',')}`);
+});
+
+test('a failing source rejects with its error after the parts in flight have settled', async () => {
+  const boom = new Error('source broke');
+  async function* broken(): AsyncGenerator<Buffer> {
+    yield randomBytes(2500);
+    throw boom;
+  }
+  let settled = 0;
+  try {
+    await uploadInParts(broken(), 1000, 2, async () => {
+      await sleep(5);
+      settled++;
+      return 'e';
+    });
+    assert.unreachable('should reject');
+  } catch (error) {
+    assert.is(error, boom);
+  }
+  assert.is(settled, 2);
+});
+
+test.run();
