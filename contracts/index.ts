@@ -22,7 +22,8 @@ import { urlContract } from './urls.js';
 
 export type { ContractFactory, ContractState, ContractTarget } from './context.js';
 export { failingStream, generatedStream, hashStream } from './context.js';
-export { AWKWARD_NAMES, UNSAFE_NAMES } from './names.js';
+export type { NameOutcome } from './names.js';
+export { AWKWARD_NAMES, checkHostileName, HOSTILE_NAME_GROUPS, HOSTILE_NAMES, UNSAFE_NAMES } from './names.js';
 export type { StorageServer } from './serve.js';
 export { startStorageServer } from './serve.js';
 

@@ -1,5 +1,7 @@
 /** Contract: names — awkward names round-trip exactly, unsafe names never reach I/O. */
 import * as assert from 'uvu/assert';
+import { isStorageError } from '../src/errors.js';
+import type { Storage } from '../src/storage.js';
 import { type ContractSetup, collect, contractSuite, readAll, rejectsWith, throwsWith } from './context.js';
 
 /** Names every driver must store and give back exactly. */
@@ -54,6 +56,195 @@ export const UNSAFE_NAMES = [
   'x'.repeat(256),
   `${'segment/'.repeat(130)}file.txt`,
 ];
+
+/**
+ * Hostile names by kind: what an attacker, a careless client or another operating
+ * system sends. Each must be either stored and read back exactly (under the name itself,
+ * or under its canonical form when it has redundant separators) or refused with
+ * INVALID_NAME, on every driver; never another error, never a file elsewhere.
+ */
+export const HOSTILE_NAME_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  traversal: [
+    '..',
+    '../x.txt',
+    '../../../../etc/passwd',
+    'a/../b.txt',
+    'a/b/../../../x.txt',
+    'x/..',
+    '..\\x.txt',
+    'a\\..\\..\\x.txt',
+    'a/..\\x.txt',
+    './x.txt',
+    'a/./b.txt',
+    '....//x.txt',
+    '.../x.txt',
+    '..hidden',
+    'a/..b/c.txt',
+    '..;/x.txt',
+    'x/. ./y.txt',
+  ],
+  'URL-encoded traversal': [
+    '%2e%2e%2fx.txt',
+    '%2e%2e/x.txt',
+    '..%2fx.txt',
+    '..%2Fetc%2Fpasswd',
+    '%2e%2e%5cx.txt',
+    '..%5cx.txt',
+    '%252e%252e%252fx.txt',
+    '.%2e/x.txt',
+    '%2e./x.txt',
+    '..%c0%afx.txt',
+    '%c0%ae%c0%ae/x.txt',
+    '..%00/x.txt',
+    '%2fetc%2fpasswd',
+  ],
+  'absolute and Windows paths': [
+    '/etc/passwd',
+    '//server/share/x.txt',
+    '\\\\server\\share\\x.txt',
+    '\\x.txt',
+    'C:\\Windows\\win.ini',
+    'c:/windows/win.ini',
+    'C:',
+    'C:x.txt',
+    'file:///etc/passwd',
+    'a\\b.txt',
+    '\\\\?\\C:\\x.txt',
+    'dir\\',
+  ],
+  'NUL, CR/LF and control characters': [
+    'nul\u0000.txt',
+    '\u0000',
+    'x.txt\u0000.jpg',
+    'line\nbreak.txt',
+    'carriage\rreturn.txt',
+    'crlf\r\nSet-Cookie: a=b.txt',
+    'tab\t.txt',
+    'escape\u001b[31m.txt',
+    'bell\u0007.txt',
+    'delete\u007f.txt',
+    'unit\u001f.txt',
+    'c1\u0085next-line.txt',
+    'c1\u009bcsi.txt',
+  ],
+  'overlong names and segments': [
+    'x'.repeat(255),
+    'x'.repeat(256),
+    'é'.repeat(127),
+    'é'.repeat(128),
+    '😀'.repeat(63),
+    '😀'.repeat(64),
+    `${'d/'.repeat(300)}x.txt`,
+    `${'a'.repeat(200)}/${'b'.repeat(200)}/${'c'.repeat(200)}/${'d'.repeat(200)}/${'e'.repeat(200)}.txt`,
+    `${'a'.repeat(250)}/${'b'.repeat(250)}/${'c'.repeat(250)}/${'d'.repeat(250)}/e.txt`,
+    'x'.repeat(2000),
+  ],
+  'Unicode normalisation and look-alikes': [
+    'café.txt',
+    'cafe\u0301.txt',
+    '\ufb01le.txt',
+    '\u212bngstrom.txt',
+    '\u00c5ngstrom.txt',
+    '\uff0fetc\uff0fpasswd',
+    '..\u2215x.txt',
+    '\u2024\u2024/x.txt',
+    '\uff0e\uff0e/x.txt',
+    'a\u0308\u0308\u0308.txt',
+    '👩‍👩‍👧 family.txt',
+    'zero\u200bwidth.txt',
+    '\ufeffbom.txt',
+    'evil\u202etxt.exe',
+    'line\u2028separator.txt',
+    'lone\ud800surrogate.txt',
+    'lone\udc00low.txt',
+    '\u0130stanbul.txt',
+  ],
+  'trailing dots and spaces': [
+    'name.',
+    'name..',
+    'name ',
+    'name. . .',
+    ' ',
+    '   leading.txt',
+    'dir./x.txt',
+    'dir /x.txt',
+    'a/ /b.txt',
+    '...',
+    'x/...',
+    '. .',
+  ],
+  'reserved device names': [
+    'CON',
+    'con.txt',
+    'PRN',
+    'AUX.log',
+    'NUL',
+    'nul.txt',
+    'COM1',
+    'LPT9.txt',
+    'CONIN$',
+    'dir/CON/x.txt',
+    'COM\u00b9',
+  ],
+  'shell, markup and URL metacharacters': [
+    '$(rm -rf ~).txt',
+    '`id`.txt',
+    '\u0024{jndi:ldap://x/a}',
+    '<script>alert(1)</script>',
+    '"quoted" \'single\'.txt',
+    "'; DROP TABLE files;--",
+    'a?b=c&d=e.txt',
+    '#fragment',
+    '?',
+    'a%2Fb.txt',
+    '%',
+    '100%.txt',
+    '*?<>|:.txt',
+    '~/x.txt',
+    '-rf',
+    '.env',
+    '.git/config',
+    '.stowage-partial-0123456789abcdef',
+    'x/.stowage-partial-x',
+  ],
+};
+
+/** Every hostile name, flattened. */
+export const HOSTILE_NAMES: readonly string[] = Object.values(HOSTILE_NAME_GROUPS).flat();
+
+/** What a storage did with a hostile name. */
+export type NameOutcome = 'stored' | 'normalised' | 'rejected';
+
+/**
+ * Saves `name` and checks that it was either refused with INVALID_NAME (nothing
+ * written) or stored and read back exactly: the bytes through the stored name and
+ * through `name`, `exists`, the parent's `listdir`, then `delete`. Anything else fails
+ * the assertion. Resolves with 'stored' (under `name` itself), 'normalised' (under its
+ * canonical form, e.g. without `./`) or 'rejected'.
+ */
+export async function checkHostileName(storage: Storage, name: string): Promise<NameOutcome> {
+  const label = JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name);
+  const content = `content of ${label}`;
+  let stored: string;
+  try {
+    stored = await storage.save(name, content);
+  } catch (error) {
+    assert.ok(
+      isStorageError(error, 'INVALID_NAME'),
+      `${label}: save failed with ${isStorageError(error) ? error.code : String(error)}, not INVALID_NAME`,
+    );
+    return 'rejected';
+  }
+  assert.is((await readAll(storage, stored)).toString(), content, `${label}: bytes through the stored name`);
+  assert.is((await readAll(storage, name)).toString(), content, `${label}: bytes through the name as given`);
+  assert.ok(await storage.exists(stored), `${label}: exists`);
+  const slash = stored.lastIndexOf('/');
+  const { files } = await storage.listdir(slash === -1 ? '' : stored.slice(0, slash));
+  assert.ok(files.includes(stored.slice(slash + 1)), `${label}: listed`);
+  await storage.delete(stored);
+  assert.not.ok(await storage.exists(stored), `${label}: deleted`);
+  return stored === name ? 'stored' : 'normalised';
+}
 
 export function namesContract(setup: ContractSetup): void {
   const test = contractSuite(setup, 'names');
@@ -117,4 +308,15 @@ export function namesContract(setup: ContractSetup): void {
   });
 
   test.run();
+
+  // A storage of its own, so that no name the other cases stored is taken already.
+  const hostile = contractSuite(setup, 'hostile names');
+  hostile(
+    `${HOSTILE_NAMES.length} hostile names: stored and read back exactly, or INVALID_NAME`,
+    async ({ storage }) => {
+      for (const name of HOSTILE_NAMES) await checkHostileName(storage, name);
+      assert.equal(await collect(storage.list('')), [], 'nothing left behind');
+    },
+  );
+  hostile.run();
 }

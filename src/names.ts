@@ -15,18 +15,29 @@ const ALTERNATIVE_SUFFIX_LENGTH = 7;
 const ALPHANUMERICS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+/** Half of a UTF-16 surrogate pair on its own: no UTF-8 encoding, so no key or file name. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 const WINDOWS_DRIVE = /^[A-Za-z]:/;
+/**
+ * Segments starting with this are the fs and memory drivers' temporary files, which
+ * listings skip; reserved on every driver so that names port between them.
+ */
+export const RESERVED_SEGMENT_PREFIX = '.stowage-partial-';
 
 /**
  * Checks a name and returns its canonical form: `.` segments and repeated slashes are
  * dropped. Rejects with INVALID_NAME, before any I/O, names that are empty, absolute
  * (`/x`, `\x`, `C:x`), contain a `..` segment (with `/` or `\` as separator), a NUL or
- * control character, end in a separator or exceed the length limits.
+ * control character or a lone surrogate, end in a separator, have a segment starting
+ * with `.stowage-partial-` (temporary files) or exceed the length limits.
  */
 export function normalizeName(name: string): string {
   if (typeof name !== 'string') throw invalid(String(name), 'a name must be a string');
   if (CONTROL_CHARACTERS.test(name)) {
     throw invalid(name, 'names may not contain NUL or control characters');
+  }
+  if (LONE_SURROGATE.test(name)) {
+    throw invalid(name, 'names must be well-formed Unicode (a lone UTF-16 surrogate has no UTF-8 form)');
   }
   if (name.startsWith('/') || name.startsWith('\\') || WINDOWS_DRIVE.test(name)) {
     throw invalid(name, 'names are relative to the storage root; remove the leading / or drive');
@@ -39,6 +50,9 @@ export function normalizeName(name: string): string {
     throw invalid(name, 'a name must end in a file name, not in "/"');
   }
   const segments = name.split('/').filter((segment) => segment !== '' && segment !== '.');
+  if (segments.some((segment) => segment.startsWith(RESERVED_SEGMENT_PREFIX))) {
+    throw invalid(name, `names may not start with ${RESERVED_SEGMENT_PREFIX} (stowage's temporary files)`);
+  }
   const normalized = segments.join('/');
   if (normalized === '') throw invalid(name, 'the name is empty once normalised');
   if (Buffer.byteLength(normalized) > MAX_NAME_BYTES) {

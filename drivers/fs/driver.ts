@@ -25,6 +25,7 @@ import type {
   WriteOptions,
 } from '../../src/driver.js';
 import { StorageError } from '../../src/errors.js';
+import { RESERVED_SEGMENT_PREFIX } from '../../src/names.js';
 import { compareNames, encodeName } from '../../src/utf8.js';
 import { mapFileSystemError } from './errors.js';
 import type { FileSystemOptions } from './options.js';
@@ -55,8 +56,8 @@ export interface FileSystemBackend {
   metadata?: Map<number, StoredMetadata> | undefined;
 }
 
-/** Temporary files start with this; listings skip them. */
-export const PARTIAL_PREFIX = '.stowage-partial-';
+/** Temporary files start with this; listings skip them, and names may not (src/names.ts). */
+export const PARTIAL_PREFIX = RESERVED_SEGMENT_PREFIX;
 /** Attempts at creating the temporary file when a concurrent delete prunes its directory. */
 const MAX_DIRECTORY_RACES = 5;
 

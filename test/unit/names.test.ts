@@ -54,6 +54,16 @@ test('normalizeName rejects what could escape or confuse', () => {
   );
 });
 
+test('normalizeName rejects lone surrogates and the temporary-file prefix; keeps surrogate pairs', () => {
+  for (const name of ['a\ud800b', 'a\udc00', '\ud83d', 'x/.stowage-partial-1', '.stowage-partial-']) {
+    assert.ok(
+      invalid(() => normalizeName(name)),
+      JSON.stringify(name),
+    );
+  }
+  assert.is(normalizeName('😀/.stowage-partial'), '😀/.stowage-partial');
+});
+
 test('normalizePrefix: root forms and trailing slash', () => {
   for (const root of ['', '.', './', '/']) assert.is(normalizePrefix(root), '');
   assert.is(normalizePrefix('a/b'), 'a/b/');
