@@ -39,8 +39,9 @@ import { elements, text } from './xml.js';
 type Headers = Record<string, string>;
 
 /**
- * Parts of a multipart upload in flight at once, while the next one fills: the client
- * hashes one part while the server stores another. Memory: PARALLEL_PARTS × partSize.
+ * Parts of a multipart upload held at once (src/parts.ts): one fills or hashes while the
+ * other is sent and stored, so client and server work at the same time. Memory:
+ * PARALLEL_PARTS × partSize, reused from part to part.
  */
 const PARALLEL_PARTS = 2;
 

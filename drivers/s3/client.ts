@@ -201,10 +201,10 @@ const MAX_SOCKETS = 50;
  * socket fails with ECONNRESET "socket hang up"; the MinIO driver's transport
  * (drivers/minio/client.ts) has the same rule. Measured: 200 racing conditional PUTs of
  * one name, 60 to 80 resets through the SDK's default agent, none through this one.
- * It replaces the `Expect: 100-continue` the driver used to send for the same reason,
- * which the SDK honours by opening a fresh connection for every such PUT: that cost a
- * third of the small-object save throughput (docs/benchmarks.md). (With an agent given,
- * the SDK no longer waits for `100 Continue`: it sends the body at once.)
+ * It replaces, for these clients, the `Expect: 100-continue` the driver sends for the
+ * same reason (upload.ts withExpectContinue), which the SDK honours by opening a fresh
+ * connection for every such PUT: that cost a third of the small-object save throughput
+ * (docs/benchmarks.md).
  */
 function refusalAwareAgent(module: typeof http | typeof https): http.Agent {
   const agent = new module.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }) as http.Agent & AgentInternals;

@@ -385,6 +385,7 @@ export class S3Driver implements Driver {
       partSize,
       queueSize,
       conditionalWrites,
+      expectContinue: !this.#ownsClient,
       errorContext: (key?: string) => this.#errorContext(key),
     };
   }

@@ -56,6 +56,11 @@ export interface WriterContext {
   queueSize: number;
   /** False for servers without `If-None-Match`: check, then write (not race-free). */
   conditionalWrites: boolean;
+  /**
+   * Send conditional PUTs with `Expect: 100-continue`: true for a client the caller
+   * gave, whose connections may be reused after a refused write (see withExpectContinue).
+   */
+  expectContinue: boolean;
   errorContext(name?: string): S3ErrorContext;
 }
 
@@ -115,7 +120,8 @@ async function putOnce(
     input.IfNoneMatch = '*';
     const outcome = await createExclusive(context.retry, {
       send: async () => {
-        await context.client.send(withExpectContinue(new PutObjectCommand(input)));
+        const command = new PutObjectCommand(input);
+        await context.client.send(context.expectContinue ? withExpectContinue(command) : command);
       },
       isTaken: isPreconditionFailure,
       retriedInside: retriedBySdk,
@@ -351,11 +357,13 @@ export function replacedWhileWriting(name: string, cause: unknown): StorageError
 }
 
 /**
- * Sends `Expect: 100-continue` on a conditional PUT with a body, so that a server
- * refusing it (412) does so before the body is sent. Without it MinIO answers 412
- * early and resets connections whose body it did not read: measured here, 200
- * concurrent conditional PUTs of one name gave about 60 ECONNRESETs without the
- * header and none with it.
+ * Sends `Expect: 100-continue` on a conditional PUT with a body, for a client the
+ * caller gave. MinIO drops the connection of a PUT it refused (412), so the next request
+ * on it fails with ECONNRESET (measured: about 60 in 200 concurrent conditional PUTs of
+ * one name); with this header the SDK's own handler sends the PUT on a fresh connection
+ * that it does not keep. The clients stowage builds need none of it: their agent never
+ * reuses such a connection (client.ts refusalAwareAgent), and keeping the header there
+ * cost a third of the small-save throughput (docs/benchmarks.md).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPUT.html (Expect header)
  */
 function withExpectContinue(command: PutObjectCommand): PutObjectCommand {
