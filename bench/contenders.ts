@@ -10,7 +10,6 @@
  * the comparison measures the layer, not a different SDK configuration.
  */
 import type { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -21,6 +20,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Client } from 'minio';
+import { collect } from './workload.js';
 
 /** The server and bucket every contender talks to. */
 export interface Target {
@@ -125,7 +125,7 @@ export const CONTENDERS: readonly Contender[] = [
             'If-None-Match': '*',
           });
         },
-        read: async (name) => buffer(await client.getObject(bucket, name)),
+        read: async (name) => collect(await client.getObject(bucket, name)),
         async exists(name) {
           try {
             await client.statObject(bucket, name);
@@ -179,7 +179,7 @@ export const CONTENDERS: readonly Contender[] = [
     kind: 'raw',
     work: {
       save: 'PutObjectCommand { IfNoneMatch: "*", ContentType }: one PUT',
-      read: 'GetObjectCommand, Body read to a Buffer: one GET',
+      read: 'GetObjectCommand, Body.transformToByteArray(): one GET',
       exists: 'HeadObjectCommand, 404 → false: one HEAD',
       delete: 'DeleteObjectCommand: one DELETE',
       saveStream: 'lib-storage Upload (16 MiB parts, 4 at a time); overwrites',
@@ -196,7 +196,8 @@ export const CONTENDERS: readonly Contender[] = [
         },
         async read(name) {
           const output = await client.send(new GetObjectCommand({ Bucket, Key: name }));
-          return buffer(output.Body as Readable);
+          const bytes = await (output.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+          return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
         },
         async exists(name) {
           try {
@@ -380,7 +381,7 @@ function sabContender(id: 'sab-aws' | 'sab-minio'): Contender {
         async save(name, body) {
           check(await storage.addFileFromBuffer({ bucketName: bucket, targetPath: name, buffer: body }));
         },
-        read: async (name) => buffer(check(await storage.getFileAsStream(bucket, name)) as Readable),
+        read: async (name) => collect(check(await storage.getFileAsStream(bucket, name)) as Readable),
         exists: async (name) => check(await storage.fileExists(bucket, name)) as boolean,
         async delete(name) {
           check(await storage.removeFile(bucket, name));

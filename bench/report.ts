@@ -173,8 +173,9 @@ function largeTable(r: BenchResults): string[] {
         `+${own.rssGrowthMiB.toFixed(0)}`,
       ];
     });
-    const passes = large(r, id, 'save')?.passes.length ?? 0;
-    return [label(r, id), ...cells, String(passes)];
+    const save = large(r, id, 'save');
+    const size = save && save.bytes !== r.large[0]?.bytes ? ` (${mib(save.bytes)})` : '';
+    return [`${label(r, id)}${size}`, ...cells, String(save?.passes.length ?? 0)];
   });
   return table(['', 'save MB/s', 'save RSS MiB', 'read MB/s', 'read RSS MiB', 'passes'], rows);
 }
@@ -262,7 +263,7 @@ export function renderSvg(r: BenchResults): string {
   text(
     20,
     y,
-    'Throughput of stowage ÷ the raw SDK doing the same work (1.00 = no cost; target ≥ 0.95 small, ≥ 0.90 large)',
+    'stowage ÷ the raw SDK doing the same work (1.00 = no cost; targets: ≥ 0.95 small, ≥ 0.90 large)',
     'font-size="14" font-weight="bold"',
   );
   y += 10;
@@ -299,7 +300,7 @@ export function renderSvg(r: BenchResults): string {
     text(
       20,
       y,
-      'Small-object throughput of stowage ÷ each peer, same SDK (> 1 = stowage faster; bar: geometric mean, whisker: range)',
+      'stowage ÷ each peer, small objects on the same SDK (> 1 = stowage faster; whisker: range)',
       'font-size="14" font-weight="bold"',
     );
     y += 10;
@@ -309,13 +310,17 @@ export function renderSvg(r: BenchResults): string {
   // Panel 3: peak RSS growth for the large stream.
   const memoryRows = r.large
     .filter((l) => l.direction === 'save' || l.direction === 'read')
-    .map((l) => ({ name: `${label(r, l.contender)} ${l.direction}`, value: l.rssGrowthMiB, id: l.contender }));
+    .map((l) => ({
+      name: `${label(r, l.contender)} ${l.direction}${l.bytes !== r.large[0]?.bytes ? ` (${mib(l.bytes)})` : ''}`,
+      value: l.rssGrowthMiB,
+      id: l.contender,
+    }));
   if (memoryRows.length) {
     y += 40;
     text(
       20,
       y,
-      `Peak RSS growth for the ${mib(r.large[0]?.bytes ?? 0)} stream, MiB (target for stowage ≤ ${TARGETS.rssMiB}; bars past 400 are cut)`,
+      `Peak RSS growth while streaming ${mib(r.large[0]?.bytes ?? 0)}, MiB (target for stowage ≤ ${TARGETS.rssMiB})`,
       'font-size="14" font-weight="bold"',
     );
     y += 10;
