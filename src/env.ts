@@ -116,6 +116,18 @@ export function checkOptionKeys(driver: string, options: object, known: readonly
   }
 }
 
+/** Runs `check`, re-throwing an INVALID_CONFIG that does not name `variable` with it in front. */
+export function naming(variable: string, check: () => unknown): void {
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof StorageError && error.code === 'INVALID_CONFIG' && !error.message.includes(variable)) {
+      throw configError(variable, `is not valid: ${error.message.replace(/\.$/, '')}`);
+    }
+    throw error;
+  }
+}
+
 /** Removes undefined values, so that env-derived options do not shadow defaults. */
 export function defined<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;

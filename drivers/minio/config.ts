@@ -5,7 +5,7 @@
  */
 import { Agent } from 'node:http';
 import { BucketPlan, checkBucketName, parsePolicyHooks } from '../../src/buckets.js';
-import { checkOptionKeys, configError, defined, type EnvReader } from '../../src/env.js';
+import { checkOptionKeys, configError, defined, type EnvReader, naming } from '../../src/env.js';
 import { StorageError } from '../../src/errors.js';
 import { normalizeName } from '../../src/names.js';
 import {
@@ -258,18 +258,6 @@ function urlExpiryFromHours(env: EnvReader): number | undefined {
   if (seconds < 1)
     throw configError('MINIO_URL_EXPIRY_HOURS', `must be at least 1 second and at most ${maxHours} hours`);
   return seconds;
-}
-
-/** Runs `check`, re-throwing its INVALID_CONFIG with `variable` in front. */
-function naming(variable: string, check: () => unknown): void {
-  try {
-    check();
-  } catch (error) {
-    if (error instanceof StorageError && error.code === 'INVALID_CONFIG' && !error.message.includes(variable)) {
-      throw configError(variable, `is not valid: ${error.message.replace(/\.$/, '')}`);
-    }
-    throw error;
-  }
 }
 
 type Expected = 'string' | 'boolean' | 'number' | 'strings' | 'hooks';

@@ -6,8 +6,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { BucketPlan } from '../../src/buckets.js';
-import { checkOptionKeys, configError } from '../../src/env.js';
+import { BucketPlan, checkBucketName } from '../../src/buckets.js';
+import { checkOptionKeys, configError, naming } from '../../src/env.js';
 import type { StorageError } from '../../src/errors.js';
 import {
   checkUrlExpiry,
@@ -49,6 +49,7 @@ export interface S3Settings {
   partSize: number;
   queueSize: number;
   healthTimeoutMs: number;
+  connectionTimeoutMs: number;
   requestTimeoutMs: number;
   retry: RetryPolicy;
   bucketCheckOnSave: boolean;
@@ -59,19 +60,39 @@ export interface S3Settings {
   secrets: string[];
 }
 
-/** Checks the options (INVALID_CONFIG naming the option) and applies the defaults. */
-export function resolveSettings(options: S3Options): S3Settings {
+/** What an INVALID_CONFIG error calls an option: its own name, or (from the environment) its variable. */
+export type SettingLabel = (option: keyof S3Options) => string;
+
+/**
+ * Checks the options (INVALID_CONFIG naming the option, as `label` calls it) and
+ * applies the defaults.
+ */
+export function resolveSettings(options: S3Options, label: SettingLabel = (option) => option): S3Settings {
   checkOptionKeys('s3', options, S3_OPTION_KEYS);
   if (typeof options.bucket !== 'string' || options.bucket === '') {
-    throw configError('The s3 option bucket (S3_BUCKET)', 'is required');
+    throw configError(label('bucket'), 'is required');
   }
-  const endpoint = options.endpoint === undefined ? undefined : checkEndpoint(options.endpoint, 'endpoint');
+  const bucketLists: [keyof S3Options, readonly string[] | undefined][] = [
+    ['bucket', [options.bucket]],
+    ['staticBucket', options.staticBucket === undefined ? undefined : [options.staticBucket]],
+    ['publicBuckets', options.publicBuckets],
+    ['privateBuckets', options.privateBuckets],
+  ];
+  for (const [option, buckets] of bucketLists) naming(label(option), () => buckets?.forEach(checkBucketName));
+  const endpoint = options.endpoint === undefined ? undefined : checkEndpoint(options.endpoint, label('endpoint'));
   const externalUrl = options.externalEndpoint ?? endpoint;
-  const external = externalUrl === undefined ? undefined : parseExternalEndpoint(externalUrl, 'externalEndpoint');
+  const external =
+    externalUrl === undefined
+      ? undefined
+      : parseExternalEndpoint(
+          externalUrl,
+          label(options.externalEndpoint === undefined ? 'endpoint' : 'externalEndpoint'),
+        );
   // Checksum defaults: see docs/s3.md ("Checksums") and aws-sdk-js-v3#6810.
   const defaultChecksums: ChecksumMode = endpoint === undefined ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
-  const request = checkChoice(options.requestChecksumCalculation, 'requestChecksumCalculation') ?? defaultChecksums;
-  const response = checkChoice(options.responseChecksumValidation, 'responseChecksumValidation') ?? request;
+  const request =
+    checkChoice(options.requestChecksumCalculation, label('requestChecksumCalculation')) ?? defaultChecksums;
+  const response = checkChoice(options.responseChecksumValidation, label('responseChecksumValidation')) ?? request;
   const plan = new BucketPlan(
     {
       publicBuckets: options.publicBuckets,
@@ -81,27 +102,39 @@ export function resolveSettings(options: S3Options): S3Settings {
       policyHooks: options.policyHooks,
       allowAnonymousList: options.allowAnonymousList,
     },
-    { public: 'S3_PUBLIC_BUCKETS', private: 'S3_PRIVATE_BUCKETS', static: 'S3_STATIC_BUCKET' },
+    { public: label('publicBuckets'), private: label('privateBuckets'), static: label('staticBucket') },
   );
   return {
     bucket: options.bucket,
     plan,
     endpoint,
     external,
-    customDomain: options.customDomain === undefined ? undefined : customDomainBase(options.customDomain),
+    customDomain:
+      options.customDomain === undefined ? undefined : customDomainBase(options.customDomain, label('customDomain')),
     forcePathStyle: options.forcePathStyle ?? endpoint !== undefined,
-    urlExpirySeconds: checkUrlExpiry(options.urlExpirySeconds ?? MAX_URL_EXPIRY_SECONDS, 'urlExpirySeconds'),
+    urlExpirySeconds: checkUrlExpiry(options.urlExpirySeconds ?? MAX_URL_EXPIRY_SECONDS, label('urlExpirySeconds')),
     conditionalWrites: options.conditionalWrites ?? true,
-    partSize: checkInteger(options.partSize ?? DEFAULT_PART_SIZE, 'partSize', MIN_PART_SIZE, MAX_PART_SIZE),
-    queueSize: checkInteger(options.queueSize ?? DEFAULT_QUEUE_SIZE, 'queueSize', 1, 64),
-    healthTimeoutMs: checkInteger(options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS, 'healthTimeoutMs', 1, 600_000),
+    partSize: checkInteger(options.partSize ?? DEFAULT_PART_SIZE, label('partSize'), MIN_PART_SIZE, MAX_PART_SIZE),
+    queueSize: checkInteger(options.queueSize ?? DEFAULT_QUEUE_SIZE, label('queueSize'), 1, 64),
+    healthTimeoutMs: checkInteger(
+      options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
+      label('healthTimeoutMs'),
+      1,
+      600_000,
+    ),
+    connectionTimeoutMs: checkInteger(
+      options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+      label('connectionTimeoutMs'),
+      1,
+      600_000,
+    ),
     requestTimeoutMs: checkInteger(
       options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      'requestTimeoutMs',
+      label('requestTimeoutMs'),
       1,
       3_600_000,
     ),
-    retry: retryPolicy(options.maxAttempts, 'maxAttempts'),
+    retry: retryPolicy(options.maxAttempts, label('maxAttempts')),
     bucketCheckOnSave: options.bucketCheckOnSave ?? false,
     consistencyCheckOnStart: options.consistencyCheckOnStart ?? false,
     replaceExisting: options.replaceExisting ?? false,
@@ -142,12 +175,7 @@ function clientConfig(options: S3Options, settings: S3Settings, endpoint: string
       // Keep-alive agents that never reuse a connection after a refused write (see refusalAwareAgent).
       httpAgent: refusalAwareAgent(http),
       httpsAgent: refusalAwareAgent(https),
-      connectionTimeout: checkInteger(
-        options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
-        'connectionTimeoutMs',
-        1,
-        600_000,
-      ),
+      connectionTimeout: settings.connectionTimeoutMs,
       // An idle limit, as requestTimeoutMs promises. (The handler's requestTimeout only
       // logs a warning unless throwOnRequestTimeout, and bounds the whole request.)
       socketTimeout: settings.requestTimeoutMs,
@@ -234,10 +262,10 @@ function checkEndpoint(value: string, option: string): string {
   return value.replace(/\/+$/, '');
 }
 
-function customDomainBase(value: string): string {
+function customDomainBase(value: string, setting: string): string {
   const withScheme = /^https?:\/\//.test(value) ? value : `https://${value}`;
   if (!URL.canParse(withScheme)) {
-    throw configError('customDomain', `must be a host name such as cdn.example.com (got ${JSON.stringify(value)})`);
+    throw configError(setting, `must be a host name such as cdn.example.com (got ${JSON.stringify(value)})`);
   }
   return withScheme.replace(/\/+$/, '');
 }

@@ -7,6 +7,7 @@ import { configError, type EnvReader } from '../../src/env.js';
 import type { DriverEntry } from '../../src/registry.js';
 import { MAX_MAX_ATTEMPTS } from '../../src/retry.js';
 import { Storage } from '../../src/storage.js';
+import { resolveSettings } from './client.js';
 import { S3Driver } from './driver.js';
 import type { S3Options } from './options.js';
 
@@ -42,7 +43,9 @@ export const s3Entry: DriverEntry<S3Options> = {
   },
   optionsFromEnv(env, alias) {
     const bucketVariable = alias === 'static' ? 'S3_STATIC_BUCKET' : 'S3_BUCKET';
-    return {
+    const endpointVariable =
+      env.string('AWS_ENDPOINT_URL_S3') === undefined ? 'AWS_ENDPOINT_URL' : 'AWS_ENDPOINT_URL_S3';
+    const options: S3Options = {
       bucket: env.required(bucketVariable, `for the ${alias} storage with STORAGE_DRIVER=s3`),
       region: env.string('AWS_REGION'),
       credentials: credentialsFromEnv(env),
@@ -69,7 +72,33 @@ export const s3Entry: DriverEntry<S3Options> = {
       maxAttempts: env.number('AWS_MAX_ATTEMPTS', { min: 1, max: MAX_MAX_ATTEMPTS }),
       healthTimeoutMs: env.number('S3_HEALTH_TIMEOUT_MS', { min: 1 }),
     };
+    // Checked here too, so that an error names the variable rather than the option.
+    const labels: Partial<Record<keyof S3Options, string>> = {
+      ...ENV_LABELS,
+      bucket: bucketVariable,
+      endpoint: endpointVariable,
+    };
+    resolveSettings(options, (option) => labels[option] ?? option);
+    return options;
   },
+};
+
+/** The variable each checked option comes from. */
+const ENV_LABELS: Partial<Record<keyof S3Options, string>> = {
+  staticBucket: 'S3_STATIC_BUCKET',
+  publicBuckets: 'S3_PUBLIC_BUCKETS',
+  privateBuckets: 'S3_PRIVATE_BUCKETS',
+  externalEndpoint: 'S3_EXTERNAL_ENDPOINT',
+  customDomain: 'S3_CUSTOM_DOMAIN',
+  urlExpirySeconds: 'S3_URL_EXPIRY_SECONDS',
+  partSize: 'S3_PART_SIZE',
+  queueSize: 'S3_QUEUE_SIZE',
+  requestChecksumCalculation: 'AWS_REQUEST_CHECKSUM_CALCULATION',
+  responseChecksumValidation: 'AWS_RESPONSE_CHECKSUM_VALIDATION',
+  connectionTimeoutMs: 'S3_CONNECTION_TIMEOUT_MS',
+  requestTimeoutMs: 'S3_REQUEST_TIMEOUT_MS',
+  healthTimeoutMs: 'S3_HEALTH_TIMEOUT_MS',
+  maxAttempts: 'AWS_MAX_ATTEMPTS',
 };
 
 const CHECKSUM_CHOICES = ['WHEN_SUPPORTED', 'WHEN_REQUIRED'] as const;
@@ -81,11 +110,17 @@ const CHECKSUM_CHOICES = ['WHEN_SUPPORTED', 'WHEN_REQUIRED'] as const;
 function credentialsFromEnv(env: EnvReader): S3Options['credentials'] {
   const accessKeyId = env.string('AWS_ACCESS_KEY_ID');
   const secretAccessKey = env.string('AWS_SECRET_ACCESS_KEY');
-  if (accessKeyId === undefined && secretAccessKey === undefined) return undefined;
+  const sessionToken = env.string('AWS_SESSION_TOKEN');
+  if (accessKeyId === undefined && secretAccessKey === undefined) {
+    if (sessionToken !== undefined) {
+      throw configError('AWS_SESSION_TOKEN', 'is set without AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+    }
+    return undefined;
+  }
   if (accessKeyId === undefined)
     throw configError('AWS_ACCESS_KEY_ID', 'is required when AWS_SECRET_ACCESS_KEY is set');
   if (secretAccessKey === undefined) {
     throw configError('AWS_SECRET_ACCESS_KEY', 'is required when AWS_ACCESS_KEY_ID is set');
   }
-  return { accessKeyId, secretAccessKey, sessionToken: env.string('AWS_SESSION_TOKEN') };
+  return { accessKeyId, secretAccessKey, sessionToken };
 }

@@ -1,5 +1,5 @@
 /** Configuration from the environment: named storages, defaults, validation at start-up. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { suite } from 'uvu';
@@ -7,7 +7,8 @@ import * as assert from 'uvu/assert';
 import { rejectsWith } from '../../contracts/context.js';
 import { FileSystemDriver } from '../../drivers/fs/index.js';
 import { MemoryDriver } from '../../drivers/memory/index.js';
-import { createStorageFromEnv, createStoragesFromEnv } from '../../src/registry.js';
+import type { Env } from '../../src/env.js';
+import { createStorageFromEnv, createStoragesFromEnv, DRIVER_NAMES, type DriverName } from '../../src/registry.js';
 
 const test = suite('configuration from the environment');
 const work = mkdtempSync(join(tmpdir(), 'stowage-config-'));
@@ -60,18 +61,6 @@ test('an unknown driver is INVALID_CONFIG naming STORAGE_DRIVER and the choices'
   assert.match(error.message, 'memory');
 });
 
-test('a bad value is INVALID_CONFIG naming the variable, for either alias', async () => {
-  const cases: Array<[Record<string, string>, string]> = [
-    [{ STORAGE_DRIVER: 'fs', STORAGE_FS_FILE_MODE: 'rw-r--r--' }, 'STORAGE_FS_FILE_MODE'],
-    [{ STORAGE_DRIVER: 'fs', STORAGE_FS_DIRECTORY_MODE: '999' }, 'STORAGE_FS_DIRECTORY_MODE'],
-    [{ STORAGE_DRIVER: 'memory', STORAGE_REPLACE_EXISTING: 'maybe' }, 'STORAGE_REPLACE_EXISTING'],
-  ];
-  for (const [env, variable] of cases) {
-    const error = await rejectsWith(createStoragesFromEnv(env), 'INVALID_CONFIG', variable);
-    assert.match(error.message, variable);
-  }
-});
-
 test("a typo in the chosen driver's namespace is reported; other drivers' variables are left alone", async () => {
   const typo = await rejectsWith(
     createStoragesFromEnv({ STORAGE_DRIVER: 'fs', STORAGE_FS_LOCATON: join(work, 'x') }),
@@ -83,25 +72,159 @@ test("a typo in the chosen driver's namespace is reported; other drivers' variab
   await createStorageFromEnv({ STORAGE_DRIVER: 'fs', STORAGE_FS_LOCATION: join(work, 'y'), STORAGE_FS_X: '1' });
 });
 
-test('object stores: a missing key, a bucket both public and private, a bad value name their variables', async () => {
-  const minio = { STORAGE_DRIVER: 'minio', MINIO_ENDPOINT: '127.0.0.1:9000', MINIO_SECRET_KEY: 'k'.repeat(12) };
-  const s3 = { STORAGE_DRIVER: 's3', S3_BUCKET: 'media', S3_STATIC_BUCKET: 'static' };
-  const cases: Array<[Record<string, string>, string[]]> = [
-    [minio, ['MINIO_ACCESS_KEY']],
+/**
+ * Every invalid value of every variable, and every invalid combination, per driver:
+ * INVALID_CONFIG whose message names the variable(s). `[variables set, variables
+ * named]`; each starts from a valid environment for the driver (VALID). No request is
+ * made: drivers check their configuration when they are built.
+ */
+const VALID: Record<DriverName, Env> = {
+  memory: { STORAGE_DRIVER: 'memory' },
+  fs: { STORAGE_DRIVER: 'fs', STORAGE_FS_LOCATION: join(work, 'table'), STORAGE_FS_STATIC_LOCATION: join(work, 's') },
+  minio: {
+    STORAGE_DRIVER: 'minio',
+    MINIO_ENDPOINT: '127.0.0.1:9000',
+    MINIO_ACCESS_KEY: 'access',
+    MINIO_SECRET_KEY: 'secret-key',
+    MINIO_DEFAULT_BUCKET: 'media',
+    MINIO_STATIC_FILES_BUCKET: 'static',
+    MINIO_PRIVATE_BUCKETS: 'media',
+  },
+  s3: {
+    STORAGE_DRIVER: 's3',
+    AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000',
+    AWS_ACCESS_KEY_ID: 'access',
+    AWS_SECRET_ACCESS_KEY: 'secret-key',
+    S3_BUCKET: 'media',
+    S3_STATIC_BUCKET: 'static',
+  },
+};
+
+type Case = [set: Env, named: string[]];
+
+const BOOLEAN = 'perhaps';
+const booleans = (...variables: string[]): Case[] => variables.map((v) => [{ [v]: BOOLEAN }, [v]]);
+const numbers = (variable: string, ...values: string[]): Case[] =>
+  values.map((value) => [{ [variable]: value }, [variable]]);
+
+const INVALID: Record<DriverName, Case[]> = {
+  memory: [[{ STORAGE_DRIVER: 'ftp' }, ['STORAGE_DRIVER']], ...booleans('STORAGE_REPLACE_EXISTING')],
+  fs: [
+    ...numbers('STORAGE_FS_FILE_MODE', 'rw-r--r--', '999', '0o1777777'),
+    ...numbers('STORAGE_FS_DIRECTORY_MODE', '999', 'x'),
+    ...booleans('STORAGE_REPLACE_EXISTING'),
+    [{ STORAGE_FS_LOCATON: '/tmp/typo' }, ['STORAGE_FS_LOCATON']],
+  ],
+  minio: [
+    [{ MINIO_ENDPOINT: undefined }, ['MINIO_ENDPOINT']],
+    ...booleans('STORAGE_REPLACE_EXISTING'),
+    [{ MINIO_ACCESS_KEY: undefined }, ['MINIO_ACCESS_KEY']],
+    [{ MINIO_SECRET_KEY: undefined }, ['MINIO_SECRET_KEY']],
+    ...numbers(
+      'MINIO_ENDPOINT',
+      'http://minio:9000/path',
+      'minio:99999',
+      'ftp://minio:21',
+      'http://u:p@minio:9000',
+      'min io',
+    ),
+    [{ MINIO_ENDPOINT: 'https://minio:9000', MINIO_USE_HTTPS: 'false' }, ['MINIO_ENDPOINT']],
+    ...numbers(
+      'MINIO_EXTERNAL_ENDPOINT',
+      'ftp://cdn.example.com',
+      'https://cdn.example.com/?a=1',
+      'https://u:p@cdn.example.com',
+      'cdn:0',
+    ),
+    ...booleans('MINIO_USE_HTTPS', 'MINIO_EXTERNAL_ENDPOINT_USE_HTTPS', 'MINIO_ALLOW_ANONYMOUS_LIST'),
+    ...booleans('MINIO_BUCKET_CHECK_ON_SAVE', 'MINIO_CONSISTENCY_CHECK_ON_START', 'MINIO_REPLACE_EXISTING'),
+    ...numbers('MINIO_DEFAULT_BUCKET', 'Media_Files', 'ab', 'x'.repeat(64), '192.168.0.1'),
+    ...numbers('MINIO_STATIC_FILES_BUCKET', 'Static!'),
+    ...numbers('MINIO_PUBLIC_BUCKETS', 'ok-bucket,Not_Valid'),
+    ...numbers('MINIO_PRIVATE_BUCKETS', 'media,..'),
+    [{ MINIO_PUBLIC_BUCKETS: 'media' }, ['MINIO_PUBLIC_BUCKETS', 'MINIO_PRIVATE_BUCKETS']],
+    ...numbers('MINIO_LOCATION', '../up', '/abs', 'a/../../b'),
+    ...numbers('MINIO_POLICY_HOOKS', '{not json', '{"not":"a list"}', '[["bucket"]]', '[["Bad_Bucket", {}]]'),
+    ...numbers('MINIO_URL_EXPIRY_HOURS', '169', '0', 'forever', '-1', '0.0001'),
+    ...numbers('MINIO_MULTIPART_PART_SIZE', '1024', '1e12', 'big'),
+    ...numbers('MINIO_REQUEST_TIMEOUT_MS', '-1', '1.5', 'soon'),
+    ...numbers('MINIO_MAX_ATTEMPTS', '0', '11', '2.5', 'many'),
+  ],
+  s3: [
+    [{ S3_BUCKET: undefined }, ['S3_BUCKET']],
+    ...booleans('STORAGE_REPLACE_EXISTING'),
+    [{ S3_STATIC_BUCKET: undefined }, ['S3_STATIC_BUCKET']],
+    [{ AWS_SECRET_ACCESS_KEY: undefined }, ['AWS_SECRET_ACCESS_KEY']],
+    [{ AWS_ACCESS_KEY_ID: undefined }, ['AWS_ACCESS_KEY_ID']],
+    ...numbers('S3_BUCKET', 'Media_Files', 'ab'),
+    ...numbers('S3_STATIC_BUCKET', 'Static!'),
+    ...numbers('S3_PUBLIC_BUCKETS', 'ok-bucket,Not_Valid'),
+    ...numbers('S3_PRIVATE_BUCKETS', 'x'),
+    [{ S3_PUBLIC_BUCKETS: 'media', S3_PRIVATE_BUCKETS: 'media' }, ['S3_PUBLIC_BUCKETS', 'S3_PRIVATE_BUCKETS']],
+    ...numbers('AWS_ENDPOINT_URL_S3', '127.0.0.1:9000', 'ftp://host'),
+    [{ AWS_ENDPOINT_URL_S3: undefined, AWS_ENDPOINT_URL: 'not a url' }, ['AWS_ENDPOINT_URL']],
+    ...numbers('S3_EXTERNAL_ENDPOINT', 'https://cdn.example.com/s3?x=1', 'ftp://cdn', 'cdn.example.com'),
+    ...numbers('S3_CUSTOM_DOMAIN', 'https://exa mple.com'),
+    ...booleans('S3_FORCE_PATH_STYLE', 'S3_ALLOW_ANONYMOUS_LIST', 'S3_BUCKET_CHECK_ON_SAVE'),
+    ...booleans('S3_CONSISTENCY_CHECK_ON_START', 'S3_REPLACE_EXISTING', 'S3_CONDITIONAL_WRITES'),
+    ...numbers('S3_URL_EXPIRY_SECONDS', '0', '604801', 'forever'),
+    ...numbers('S3_POLICY_HOOKS', '{not json', '{"not":"a list"}', '[["bucket"]]'),
+    ...numbers('S3_PART_SIZE', '1024', '6e12', 'big'),
+    ...numbers('S3_QUEUE_SIZE', '0', '65', 'x'),
+    ...numbers('AWS_REQUEST_CHECKSUM_CALCULATION', 'ALWAYS'),
+    ...numbers('AWS_RESPONSE_CHECKSUM_VALIDATION', 'never'),
+    ...numbers('S3_CONNECTION_TIMEOUT_MS', '0', '1e9', 'x'),
+    ...numbers('S3_REQUEST_TIMEOUT_MS', '0', '1e10', 'x'),
+    ...numbers('S3_HEALTH_TIMEOUT_MS', '0', '1e9', 'x'),
+    ...numbers('AWS_MAX_ATTEMPTS', '0', '11', 'x'),
     [
-      { ...minio, MINIO_ACCESS_KEY: 'a', MINIO_PUBLIC_BUCKETS: 'x1y', MINIO_PRIVATE_BUCKETS: 'x1y' },
-      ['MINIO_PUBLIC_BUCKETS', 'MINIO_PRIVATE_BUCKETS'],
+      { AWS_SESSION_TOKEN: 'token', AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined },
+      ['AWS_SESSION_TOKEN'],
     ],
-    [{ ...minio, MINIO_ACCESS_KEY: 'a', MINIO_URL_EXPIRY_HOURS: '-1' }, ['MINIO_URL_EXPIRY_HOURS']],
-    [{ STORAGE_DRIVER: 's3' }, ['S3_BUCKET']],
-    [{ ...s3, S3_PUBLIC_BUCKETS: 'media', S3_PRIVATE_BUCKETS: 'media' }, ['S3_PUBLIC_BUCKETS', 'S3_PRIVATE_BUCKETS']],
-    [{ ...s3, AWS_SECRET_ACCESS_KEY: 'k'.repeat(12) }, ['AWS_ACCESS_KEY_ID']],
-  ];
-  for (const [env, variables] of cases) {
-    const error = await rejectsWith(createStoragesFromEnv(env), 'INVALID_CONFIG', variables.join(' '));
-    for (const variable of variables) assert.match(error.message, variable);
+  ],
+};
+
+/** Variables a driver reads whose every value is valid, with the reason. */
+const FREE_FORM: Record<string, string> = {
+  STORAGE_MEMORY_BASE_URL: 'a prefix for URLs, any text',
+  STORAGE_MEMORY_STATIC_BASE_URL: 'a prefix for URLs, any text',
+  STORAGE_FS_BASE_URL: 'a prefix for URLs, any text',
+  STORAGE_FS_STATIC_BASE_URL: 'a prefix for URLs, any text',
+  STORAGE_FS_LOCATION: 'any directory path (created on first write)',
+  STORAGE_FS_STATIC_LOCATION: 'any directory path (created on first write)',
+  MINIO_REGION: 'any region name the server accepts',
+  AWS_REGION: 'any region name the server accepts',
+};
+
+const VARIABLE_NAME = /['"]((?:STORAGE|MINIO|AWS|S3)_[A-Z0-9_]*[A-Z0-9])['"]/g;
+
+/** The variables driver `name` reads (quoted names in its folder), as test/unit/variables.test.ts finds them. */
+function variablesOf(name: DriverName): string[] {
+  const dir = join(import.meta.dirname, '../../drivers', name);
+  const found = new Set<string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    for (const match of readFileSync(join(dir, file), 'utf8').matchAll(VARIABLE_NAME)) found.add(match[1] as string);
   }
-});
+  return [...found].sort();
+}
+
+for (const driver of DRIVER_NAMES) {
+  test(`${driver}: every invalid variable and combination is INVALID_CONFIG naming the variable`, async () => {
+    await createStoragesFromEnv(VALID[driver]);
+    for (const [set, named] of INVALID[driver]) {
+      const env = { ...VALID[driver], ...set };
+      const label = JSON.stringify(set);
+      const error = await rejectsWith(createStoragesFromEnv(env), 'INVALID_CONFIG', label);
+      for (const variable of named) assert.ok(error.message.includes(variable), `${label}: ${error.message}`);
+    }
+  });
+
+  test(`${driver}: every variable it reads has an invalid case above, or is free-form`, () => {
+    const covered = new Set(INVALID[driver].flatMap(([set]) => Object.keys(set)));
+    const missing = variablesOf(driver).filter((variable) => !covered.has(variable) && !(variable in FREE_FORM));
+    assert.equal(missing, [], 'variables without an invalid case');
+  });
+}
 
 test('only the requested aliases are built', async () => {
   const storages = await createStoragesFromEnv({ STORAGE_DRIVER: 'memory' }, ['static']);
