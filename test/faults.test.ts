@@ -36,6 +36,7 @@ import {
   reservations,
   s3Connection,
 } from './support/object-stores.js';
+import { captureOutput } from './support/output.js';
 import { requireServerOrSkip, type S3ServerInfo } from './support/servers.js';
 
 const KiB = 1024;
@@ -397,18 +398,4 @@ function streamOf(bytes: Buffer): Readable {
 
 function describe(fault: Fault): string {
   return JSON.stringify(fault, (_key, value: unknown) => (value instanceof RegExp ? String(value) : value));
-}
-
-/** Tees stdout and stderr (and process warnings) into a list, for the secrets check. */
-function captureOutput(): string[] {
-  const lines: string[] = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return write(chunk, ...rest);
-    }) as typeof stream.write;
-  }
-  process.on('warning', (warning) => lines.push(inspect(warning)));
-  return lines;
 }

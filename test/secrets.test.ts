@@ -1,6 +1,7 @@
 /**
  * Secrets set in the environment never show: not in error messages, not in
- * `util.inspect` or `JSON.stringify` of a storage, its driver or an error. Every
+ * `util.inspect` or `JSON.stringify` of a storage, its driver or an error, not in
+ * anything the process writes (stdout, stderr, warnings). Every
  * registered driver is built from the environment with recognisable secrets, made to
  * fail in several ways, and everything it shows is searched for them.
  */
@@ -14,6 +15,7 @@ import type { Env } from '../src/env.js';
 import { isStorageError } from '../src/errors.js';
 import { createStoragesFromEnv, DRIVER_NAMES, type DriverName } from '../src/registry.js';
 import type { Storage } from '../src/storage.js';
+import { captureOutput } from './support/output.js';
 
 const SECRET = 'SeCrEt-4f1c9e-DoNotShow';
 const TOKEN = 'SeSsIoN-77aa-DoNotShow';
@@ -63,6 +65,7 @@ const BAD_VARIABLE: Record<string, Env> = {
   s3: { S3_URL_EXPIRY_SECONDS: 'forever' },
 };
 
+const logged = captureOutput();
 const test = suite('secrets stay hidden');
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -137,5 +140,10 @@ for (const driver of DRIVER_NAMES) {
     }
   });
 }
+
+test('no line written to stdout or stderr, and no process warning, shows a secret', () => {
+  assert.ok(logged.length > 0, 'the output was captured');
+  assertHidden([logged.join('')], 'the output of this process');
+});
 
 test.run();
