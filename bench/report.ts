@@ -99,6 +99,20 @@ function targetTable(r: BenchResults): string[] {
         met(worst.ratio >= TARGETS.smallRatio),
       ]);
     }
+    const cpu = r.small
+      .filter((s) => s.contender === pair.driver && s.cpuMicrosPerOp)
+      .flatMap((s) => {
+        const base = small(r, pair.raw, s.concurrency)?.cpuMicrosPerOp;
+        const own = s.cpuMicrosPerOp as Record<Phase, number>;
+        return base ? PHASES.map((phase) => own[phase] / base[phase]) : [];
+      });
+    if (cpu.length) {
+      rows.push([
+        `small objects, ${pair.label}: client CPU per operation (no target; for the wall-time figures above)`,
+        `median ${x(median(cpu))} the raw SDK's, range ${x(Math.min(...cpu))}–${x(Math.max(...cpu))}`,
+        '—',
+      ]);
+    }
     for (const direction of ['save', 'read'] as const) {
       const ours = large(r, pair.driver, direction);
       const raw = large(r, pair.raw, direction);
@@ -149,7 +163,33 @@ function smallTables(r: BenchResults): string[] {
       });
     out.push(...table(['', ...PHASES.map((p) => PHASE_LABEL[p])], rows), '');
   }
+  const cpuRows = r.small
+    .filter((s) => s.cpuMicrosPerOp)
+    .map((s) => {
+      const raw = rawFor(r, s.contender);
+      const base = raw && raw !== s.contender ? small(r, raw, s.concurrency)?.cpuMicrosPerOp : undefined;
+      const own = s.cpuMicrosPerOp as Record<Phase, number>;
+      return [
+        label(r, s.contender),
+        String(s.concurrency),
+        ...PHASES.map((phase) => (base ? `${own[phase]} (${signed(own[phase] - base[phase])})` : `${own[phase]}`)),
+      ];
+    });
+  if (cpuRows.length) {
+    out.push(
+      'CPU time of the client process per operation, µs (± against the raw SDK the row is built on). It is',
+      'disturbed less by the other processes on the machine than the wall time above; django-minio-backend',
+      'is a Python process and has no raw row.',
+      '',
+      ...table(['', 'concurrency', ...PHASES.map((p) => PHASE_LABEL[p])], cpuRows),
+      '',
+    );
+  }
   return out.slice(0, -1);
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : '−'}${Math.abs(value)}`;
 }
 
 function requestTable(r: BenchResults): string[] {

@@ -34,6 +34,12 @@ export interface SmallResult {
   opsPerSecond: Record<Phase, number>;
   /** Milliseconds spent in each phase, summed over the blocks. */
   ms: Record<Phase, number>;
+  /**
+   * CPU time this process spent per operation (user + system, microseconds): the
+   * client's own cost, which the other processes on the machine disturb less than the
+   * wall time.
+   */
+  cpuMicrosPerOp?: Record<Phase, number>;
 }
 
 /** Operations each contender does once per concurrency before the timed blocks (connections, JIT). */
@@ -51,10 +57,12 @@ export async function smallObjects(
   try {
     for (const concurrency of options.concurrencies) {
       const totals = new Map<ContenderId, Record<Phase, number>>();
+      const cpu = new Map<ContenderId, Record<Phase, number>>();
       for (const contender of contenders) {
         const session = sessions.get(contender.id) as Session;
         await runBlock(session, names(options.prefix, contender.id, concurrency, 'warmup', WARMUP), body, concurrency);
         totals.set(contender.id, { save: 0, read: 0, exists: 0, delete: 0 });
+        cpu.set(contender.id, { save: 0, read: 0, exists: 0, delete: 0 });
       }
       const perBlock = Math.ceil(options.count / options.blocks);
       for (let block = 0; block < options.blocks; block++) {
@@ -63,9 +71,13 @@ export async function smallObjects(
         for (const contender of order) {
           const session = sessions.get(contender.id) as Session;
           const keys = names(options.prefix, contender.id, concurrency, `b${block}`, size);
-          const ms = await runBlock(session, keys, body, concurrency);
+          const { ms, cpuMicros } = await runBlock(session, keys, body, concurrency);
           const total = totals.get(contender.id) as Record<Phase, number>;
-          for (const phase of PHASES) total[phase] += ms[phase];
+          const cpuTotal = cpu.get(contender.id) as Record<Phase, number>;
+          for (const phase of PHASES) {
+            total[phase] += ms[phase];
+            cpuTotal[phase] += cpuMicros[phase];
+          }
         }
       }
       for (const contender of contenders) {
@@ -76,6 +88,9 @@ export async function smallObjects(
           count: options.count,
           opsPerSecond: mapPhases((phase) => round((options.count * 1000) / ms[phase], 0)),
           ms: mapPhases((phase) => round(ms[phase], 1)),
+          cpuMicrosPerOp: mapPhases((phase) =>
+            round((cpu.get(contender.id) as Record<Phase, number>)[phase] / options.count, 0),
+          ),
         };
         results.push(result);
         options.log(
@@ -89,23 +104,33 @@ export async function smallObjects(
   return results;
 }
 
-/** Saves, reads, checks and deletes `keys`; resolves with the milliseconds of each phase. */
+/** Saves, reads, checks and deletes `keys`; resolves with the milliseconds and CPU microseconds of each phase. */
 async function runBlock(
   session: Session,
   keys: readonly string[],
   body: Buffer,
   concurrency: number,
-): Promise<Record<Phase, number>> {
-  const save = await timed(keys.length, concurrency, (i) => session.save(keys[i] as string, body));
-  const read = await timed(keys.length, concurrency, async (i) => {
-    const bytes = await session.read(keys[i] as string);
-    if (bytes.length !== body.length || bytes[0] !== body[0]) throw new Error(`read back wrong bytes for ${keys[i]}`);
-  });
-  const exists = await timed(keys.length, concurrency, async (i) => {
-    if (!(await session.exists(keys[i] as string))) throw new Error(`exists said false for ${keys[i]}`);
-  });
-  const del = await timed(keys.length, concurrency, (i) => session.delete(keys[i] as string));
-  return { save, read, exists, delete: del };
+): Promise<{ ms: Record<Phase, number>; cpuMicros: Record<Phase, number> }> {
+  const operations: Record<Phase, (key: string) => Promise<unknown>> = {
+    save: (key) => session.save(key, body),
+    read: async (key) => {
+      const bytes = await session.read(key);
+      if (bytes.length !== body.length || bytes[0] !== body[0]) throw new Error(`read back wrong bytes for ${key}`);
+    },
+    exists: async (key) => {
+      if (!(await session.exists(key))) throw new Error(`exists said false for ${key}`);
+    },
+    delete: (key) => session.delete(key),
+  };
+  const ms = {} as Record<Phase, number>;
+  const cpuMicros = {} as Record<Phase, number>;
+  for (const phase of PHASES) {
+    const before = process.cpuUsage();
+    ms[phase] = await timed(keys.length, concurrency, (i) => operations[phase](keys[i] as string));
+    const used = process.cpuUsage(before);
+    cpuMicros[phase] = used.user + used.system;
+  }
+  return { ms, cpuMicros };
 }
 
 function names(prefix: string, id: string, concurrency: number, block: string, count: number): string[] {

@@ -82,7 +82,7 @@ def small(storage, spec):
         names = [f"{spec['prefix']}small/django/c{concurrency}/{i}.bin" for i in range(spec["count"])]
         warm = [f"{spec['prefix']}small/django/c{concurrency}/warm/{i}.bin" for i in range(40)]
         run_phases(storage, warm, body, concurrency, ContentFile)
-        ms = run_phases(storage, names, body, concurrency, ContentFile)
+        ms, cpu = run_phases(storage, names, body, concurrency, ContentFile)
         results.append(
             {
                 "contender": "django-minio-backend",
@@ -90,6 +90,7 @@ def small(storage, spec):
                 "count": spec["count"],
                 "opsPerSecond": {phase: round(spec["count"] * 1000 / value) for phase, value in ms.items()},
                 "ms": {phase: round(value, 1) for phase, value in ms.items()},
+                "cpuMicrosPerOp": {phase: round(value / spec["count"]) for phase, value in cpu.items()},
             }
         )
     return results
@@ -113,12 +114,12 @@ def run_phases(storage, names, body, concurrency, ContentFile):
     def delete(i):
         storage.delete(names[i])
 
-    return {
-        "save": timed(len(names), concurrency, save),
-        "read": timed(len(names), concurrency, read),
-        "exists": timed(len(names), concurrency, exists),
-        "delete": timed(len(names), concurrency, delete),
-    }
+    ms, cpu = {}, {}
+    for phase, task in (("save", save), ("read", read), ("exists", exists), ("delete", delete)):
+        before = time.process_time()
+        ms[phase] = timed(len(names), concurrency, task)
+        cpu[phase] = (time.process_time() - before) * 1e6
+    return ms, cpu
 
 
 def count(storage, spec):
