@@ -353,8 +353,9 @@ function secrets(server: S3ServerInfo): void {
     const survived = rows.filter((row) => row.outcome === 'survived').length;
     const completed = rows.filter((row) => row.outcome === 'completed').length;
     const clean = rows.filter((row) => row.outcome === 'failed cleanly').length;
+    console.log(`\n[reliability] faults: ${errors.length} errors searched for the secret key, none shows it`);
     console.log(
-      `\n[reliability] faults: ${rows.length} injected; ${survived} survived by retry, ${completed} completed with retries off, ${clean} failed cleanly (UNAVAILABLE, nothing left); 0 lost or duplicated`,
+      `[reliability] faults: ${rows.length} injected; ${survived} survived by retry, ${completed} completed with retries off, ${clean} failed cleanly (UNAVAILABLE, nothing left); 0 lost or duplicated`,
     );
     for (const row of rows)
       console.log(`[reliability]   ${row.driver.padEnd(5)} ${row.outcome.padEnd(14)} ${row.fault}`);

@@ -226,6 +226,14 @@ for (const driver of DRIVER_NAMES) {
   });
 }
 
+test('figures', () => {
+  const cases = DRIVER_NAMES.map((driver) => `${driver} ${INVALID[driver].length}`);
+  const total = DRIVER_NAMES.reduce((sum, driver) => sum + INVALID[driver].length, 0);
+  console.log(
+    `[reliability] configuration: ${total} invalid values and combinations (${cases.join(', ')}), each INVALID_CONFIG naming its variables`,
+  );
+});
+
 test('only the requested aliases are built', async () => {
   const storages = await createStoragesFromEnv({ STORAGE_DRIVER: 'memory' }, ['static']);
   assert.equal(Object.keys(storages), ['static']);
