@@ -26,7 +26,13 @@ interface Recorded {
   body: Buffer;
 }
 
-type Responder = (request: Recorded) => { status: number; headers?: Record<string, string>; body?: string };
+type Responder = (request: Recorded) => {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Drop the connection instead of answering (the request was processed, the answer lost). */
+  drop?: boolean;
+};
 
 /** An HTTP server that records requests and answers with `respond`. */
 class Spy {
@@ -61,7 +67,11 @@ class Spy {
       body: Buffer.concat(chunks),
     };
     this.requests.push(recorded);
-    const { status, headers = {}, body } = this.respond(recorded);
+    const { status, headers = {}, body, drop } = this.respond(recorded);
+    if (drop) {
+      req.socket.destroy();
+      return;
+    }
     res.writeHead(status, { 'content-type': 'application/xml', ...headers });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
@@ -171,6 +181,26 @@ errors('replaceExisting sends no condition; conditionalWrites: false checks firs
     ['HEAD', 'PUT'],
   );
   assert.is(spy.requests[1]?.headers['if-none-match'], undefined);
+});
+
+errors('a copy whose answer was lost, retried into 412, is recognised by its ETag, not reported as lost', async () => {
+  let copies = 0;
+  const stored = { etag: '"source-etag"', 'content-length': '6', 'last-modified': new Date().toUTCString() };
+  spy.reset((r) => {
+    if (r.method === 'HEAD' && r.url.startsWith('/spy-bucket/from.txt')) return { status: 200, headers: stored };
+    if (r.method === 'PUT' && r.headers['x-amz-copy-source'] === undefined) {
+      return { status: 200, headers: { etag: '"reservation"' } };
+    }
+    if (r.method === 'PUT') {
+      copies++;
+      // The first copy lands but its answer is lost; the retry finds the reservation gone.
+      return copies === 1 ? { status: 0, drop: true } : { status: 412, body: s3Error('PreconditionFailed') };
+    }
+    if (r.method === 'HEAD') return { status: 200, headers: stored };
+    return { status: 200 };
+  });
+  assert.is(await storage().copy('from.txt', 'to.txt'), 'to.txt');
+  assert.is(copies, 2, 'the copy was retried once');
 });
 
 errors('network errors are UNAVAILABLE, retryable, and name the endpoint', async () => {

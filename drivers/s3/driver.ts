@@ -196,6 +196,9 @@ export class S3Driver implements Driver {
       await this.#copyObject(from, reservation.name, reservation.etag);
       return reservation.name;
     } catch (error) {
+      // A copy whose answer was lost is retried into 412 (its reservation is gone): the
+      // copy is there if the name holds the source's ETag and no reservation.
+      if (isPreconditionFailure(error) && (await this.#holdsCopy(reservation.name, source))) return reservation.name;
       await release(context, reservation).catch(() => {});
       if (isPreconditionFailure(error)) throw replacedWhileWriting(reservation.name, error);
       throw mapS3Error(error, this.#errorContext(from));
@@ -324,6 +327,16 @@ export class S3Driver implements Driver {
       const mapped = mapS3Error(error, this.#errorContext(key));
       if (mapped.code === 'NOT_FOUND') return true; // deleted since the listing: leave it out
       throw mapped;
+    }
+  }
+
+  /** Whether `name` is a finished copy of `source` (same size and ETag, not a reservation). */
+  async #holdsCopy(name: string, source: FileStat): Promise<boolean> {
+    try {
+      const copied = await this.stat(name);
+      return source.etag !== undefined && copied.etag === source.etag && copied.size === source.size;
+    } catch {
+      return false;
     }
   }
 
