@@ -27,12 +27,16 @@ export const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
 /** S3's largest part (5 GiB). */
 export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
 
-export interface StreamHead {
-  /** The first bytes, at least `limit` unless the stream ended sooner. */
-  head: Buffer;
-  /** The whole stream again (head first) when it is longer than `limit`; undefined when `head` is all of it. */
-  rest: Readable | undefined;
-}
+export type StreamHead =
+  /** The stream ended within `limit`: `head` is all of it, in one Buffer. */
+  | { head: Buffer; rest: undefined }
+  /**
+   * The stream is longer than `limit`: `rest` is the whole stream again, its first
+   * chunks replayed as they were read. They are not joined into one Buffer: a multipart
+   * upload copies them into its own part buffers anyway (src/parts.ts), and a joined
+   * copy of the first part would be one more allocation of partSize to collect.
+   */
+  | { head: undefined; rest: Readable };
 
 /**
  * Reads up to `limit` bytes (plus at most one chunk) from `stream`. Memory stays
@@ -49,10 +53,10 @@ export async function readHead(stream: Readable, limit: number): Promise<StreamH
     chunks.push(chunk);
     length += chunk.length;
   }
-  const head = Buffer.concat(chunks, length);
   async function* replay(): AsyncGenerator<Buffer> {
     try {
-      yield head;
+      // Handed over one by one and forgotten, so that each can be collected once used.
+      while (chunks.length > 0) yield chunks.shift() as Buffer;
       for (;;) {
         const { value, done } = await iterator.next();
         if (done) return;
@@ -63,7 +67,7 @@ export async function readHead(stream: Readable, limit: number): Promise<StreamH
       await iterator.return?.();
     }
   }
-  return { head, rest: Readable.from(replay(), { objectMode: false }) };
+  return { head: undefined, rest: Readable.from(replay(), { objectMode: false }) };
 }
 
 /** How a body read resumes after a fault (see `resumableBody`). */
@@ -92,6 +96,13 @@ export function resumableBody(first: Readable, options: ResumeOptions): Readable
   return new ResumingBody(first, options);
 }
 
+/**
+ * What ResumingBody buffers before it pauses the response: one socket read (64 KiB).
+ * With Node's default (16 KiB) every chunk filled it, so the response was paused and
+ * resumed once per chunk, which a large read paid in CPU time.
+ */
+const RESUMING_HIGH_WATER_MARK = 64 * 1024;
+
 class ResumingBody extends Readable {
   readonly #options: ResumeOptions;
   #body: Readable;
@@ -102,7 +113,7 @@ class ResumingBody extends Readable {
   #reopening = false;
 
   constructor(first: Readable, options: ResumeOptions) {
-    super();
+    super({ highWaterMark: RESUMING_HIGH_WATER_MARK });
     this.#options = options;
     this.#offset = options.start;
     this.#body = first;
