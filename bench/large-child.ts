@@ -27,6 +27,8 @@ export interface LargeMeasure {
   peakRss: number;
   /** The kernel's high-water mark of the whole process (getrusage), bytes: a check on the sampling. */
   maxRss: number;
+  /** CPU time of this process during the transfer (user + system), milliseconds. */
+  cpuMs?: number;
 }
 
 const SAMPLE_MS = 5;
@@ -42,6 +44,7 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }, SAMPLE_MS);
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 if (spec.direction === 'save') {
   await session.saveStream(spec.name, generatedStream(spec.bytes, block), spec.bytes);
 } else {
@@ -49,8 +52,15 @@ if (spec.direction === 'save') {
   if (read !== spec.bytes) throw new Error(`read ${read} bytes of ${spec.bytes}`);
 }
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage.rss());
 await session.close();
-const measure: LargeMeasure = { ms, baselineRss, peakRss, maxRss: process.resourceUsage().maxRSS * 1024 };
+const measure: LargeMeasure = {
+  ms,
+  baselineRss,
+  peakRss,
+  maxRss: process.resourceUsage().maxRSS * 1024,
+  cpuMs: (cpu.user + cpu.system) / 1000,
+};
 console.log(JSON.stringify(measure));

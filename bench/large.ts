@@ -30,7 +30,9 @@ export interface LargeResult {
   mbPerSecond: number;
   /** Median peak RSS above the baseline, MiB. */
   rssGrowthMiB: number;
-  passes: Array<{ ms: number; rssGrowthMiB: number; maxRssGrowthMiB: number }>;
+  /** Median CPU time of the client process per GiB moved, seconds (undefined for Python). */
+  cpuSecondsPerGiB?: number | undefined;
+  passes: Array<{ ms: number; rssGrowthMiB: number; maxRssGrowthMiB: number; cpuMs?: number | undefined }>;
 }
 
 const CHILD = join(import.meta.dirname, 'large-child.ts');
@@ -84,10 +86,14 @@ export function largeResult(
     bytes,
     mbPerSecond: round(median(runs.map((m) => mbps(bytes, m.ms))), 0),
     rssGrowthMiB: round(median(runs.map(growth)), 1),
+    cpuSecondsPerGiB: runs.every((m) => m.cpuMs !== undefined)
+      ? round(median(runs.map((m) => (m.cpuMs as number) / 1000 / (bytes / 1024 ** 3))), 2)
+      : undefined,
     passes: runs.map((m) => ({
       ms: round(m.ms, 0),
       rssGrowthMiB: round(growth(m), 1),
       maxRssGrowthMiB: round((m.maxRss - m.baselineRss) / MiB, 1),
+      cpuMs: m.cpuMs === undefined ? undefined : round(m.cpuMs, 0),
     })),
   };
 }
