@@ -29,8 +29,8 @@ import type { Readable } from 'node:stream';
 import type { WriteBody, WriteOptions } from '../../src/driver.js';
 import { StorageError } from '../../src/errors.js';
 import { etagMatches, isPending, multipartEtag, PENDING_METADATA, readHead } from '../../src/object-store.js';
-import { createExclusive, retrying } from '../../src/retry.js';
 import { uploadInParts } from '../../src/parts.js';
+import { createExclusive, retrying } from '../../src/retry.js';
 import { encodeName } from '../../src/utf8.js';
 import { isPreconditionFailed, mapMinioError, s3Error } from './errors.js';
 import { getObject, headHeaders, headObject, type MinioContext, readText, statFromHeaders } from './objects.js';
@@ -392,7 +392,6 @@ function throwEmbeddedError(body: string): void {
   const [error] = elements(body, 'Error');
   if (error !== undefined) throw s3Error(text(error, 'Code') ?? 'InternalError', text(error, 'Message') ?? 'failed');
 }
-
 
 function md5(data: Buffer): string {
   return createHash('md5').update(data).digest('base64');
