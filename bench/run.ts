@@ -77,7 +77,7 @@ const sizes = quick
       smallCount: 2000,
       blocks: 8,
       largeBytes: 1 * GiB,
-      largePasses: 2,
+      largePasses: 3,
       writers: 200,
       memory: 20000,
       fs: 2000,

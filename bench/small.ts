@@ -9,7 +9,7 @@
  * hold even when the absolute figures move.
  */
 import type { Contender, ContenderId, Session, Target } from './contenders.js';
-import { KiB, payload, round, timed } from './workload.js';
+import { KiB, median, payload, round, timed } from './workload.js';
 
 export const SMALL_SIZE = 4 * KiB;
 export const PHASES = ['save', 'read', 'exists', 'delete'] as const;
@@ -30,9 +30,12 @@ export interface SmallResult {
   contender: ContenderId | 'django-minio-backend';
   concurrency: number;
   count: number;
-  /** Operations per second of each phase. */
+  /**
+   * Operations per second of each phase: the median over the blocks, so that a block
+   * hit by a burst of other load on the machine does not move the figure.
+   */
   opsPerSecond: Record<Phase, number>;
-  /** Milliseconds spent in each phase, summed over the blocks. */
+  /** Milliseconds spent in each phase, summed over the blocks (count × 1000 / ms is the mean rate). */
   ms: Record<Phase, number>;
   /**
    * CPU time this process spent per operation (user + system, microseconds): the
@@ -58,11 +61,14 @@ export async function smallObjects(
     for (const concurrency of options.concurrencies) {
       const totals = new Map<ContenderId, Record<Phase, number>>();
       const cpu = new Map<ContenderId, Record<Phase, number>>();
+      /** Operations per second of each block, per contender and phase: the figure is their median. */
+      const rates = new Map<ContenderId, Record<Phase, number[]>>();
       for (const contender of contenders) {
         const session = sessions.get(contender.id) as Session;
         await runBlock(session, names(options.prefix, contender.id, concurrency, 'warmup', WARMUP), body, concurrency);
         totals.set(contender.id, { save: 0, read: 0, exists: 0, delete: 0 });
         cpu.set(contender.id, { save: 0, read: 0, exists: 0, delete: 0 });
+        rates.set(contender.id, { save: [], read: [], exists: [], delete: [] });
       }
       const perBlock = Math.ceil(options.count / options.blocks);
       for (let block = 0; block < options.blocks; block++) {
@@ -74,9 +80,11 @@ export async function smallObjects(
           const { ms, cpuMicros } = await runBlock(session, keys, body, concurrency);
           const total = totals.get(contender.id) as Record<Phase, number>;
           const cpuTotal = cpu.get(contender.id) as Record<Phase, number>;
+          const rate = rates.get(contender.id) as Record<Phase, number[]>;
           for (const phase of PHASES) {
             total[phase] += ms[phase];
             cpuTotal[phase] += cpuMicros[phase];
+            rate[phase].push((size * 1000) / ms[phase]);
           }
         }
       }
@@ -86,7 +94,9 @@ export async function smallObjects(
           contender: contender.id,
           concurrency,
           count: options.count,
-          opsPerSecond: mapPhases((phase) => round((options.count * 1000) / ms[phase], 0)),
+          opsPerSecond: mapPhases((phase) =>
+            round(median((rates.get(contender.id) as Record<Phase, number[]>)[phase]), 0),
+          ),
           ms: mapPhases((phase) => round(ms[phase], 1)),
           cpuMicrosPerOp: mapPhases((phase) =>
             round((cpu.get(contender.id) as Record<Phase, number>)[phase] / options.count, 0),
