@@ -11,10 +11,8 @@
  * client hashes (MD5, SHA-256) while the server waits, then waits while the server stores.
  */
 
-export interface PartUploader {
-  /** Uploads part `number` (1-based); resolves with its ETag. `part` must not be kept after it settles. */
-  (number: number, part: Buffer): Promise<string>;
-}
+/** Uploads part `number` (1-based); resolves with its ETag. `part` must not be kept after it settles. */
+export type PartUploader = (number: number, part: Buffer) => Promise<string>;
 
 /**
  * Uploads `stream` in parts; resolves with the ETags in part order. A stream with no
