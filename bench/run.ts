@@ -7,7 +7,8 @@
  *   npm run bench                  the full run (about 7 minutes on 2 cores)
  *   npm run bench -- --quick       a smoke-sized run (under a minute)
  *   npm run bench -- --docs        also rewrite docs/benchmarks.md's tables and docs/benchmarks.svg
- *   npm run bench -- --only=small,large   some sections (startup, local, small, requests, contention, large, django)
+ *   npm run bench -- --only=small,large   some sections: startup, local, small, requests, contention, large;
+ *                                  add django to include django-minio-backend in the object-store ones
  *   npm run bench -- --disk        keep MinIO's data on disk instead of tmpfs
  *
  * `npm run bench` builds first and imports `stowage` by its package name without the

@@ -8,7 +8,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-venv="$here/../.venv-django"
+venv="$(dirname "$here")/.venv-django"
 python="${PYTHON:-python3}"
 stamp="$venv/.requirements"
 
@@ -23,7 +23,7 @@ else
     echo "django-bench: creating the virtualenv $venv" >&2
     "$python" -m venv --clear "$venv"
   fi
-  echo "django-bench: installing $(grep -c '==' "$here/requirements.txt") pinned packages into $venv" >&2
+  echo "django-bench: installing $(grep -c '^[^#].*==' "$here/requirements.txt") pinned packages into $venv" >&2
   PIP_NO_INPUT=1 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --progress-bar off \
     -r "$here/requirements.txt" </dev/null >&2
   cp "$here/requirements.txt" "$stamp"
