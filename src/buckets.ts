@@ -119,6 +119,21 @@ export class BucketPlan {
     this.unlisted = unlisted;
   }
 
+  /**
+   * The plan of a storage's options, where the storage's own `bucket` is the default
+   * bucket; `names` are the settings named in INVALID_CONFIG errors.
+   */
+  static forStorage(
+    options: Omit<BucketSettings, 'defaultBucket'> & { bucket?: string | undefined },
+    names: { public: string; private: string; static: string },
+  ): BucketPlan {
+    const { bucket, publicBuckets, privateBuckets, staticBucket, policyHooks, allowAnonymousList } = options;
+    return new BucketPlan(
+      { defaultBucket: bucket, publicBuckets, privateBuckets, staticBucket, policyHooks, allowAnonymousList },
+      names,
+    );
+  }
+
   /** Every bucket the settings mention, in a stable order. */
   get buckets(): string[] {
     return [...new Set([...this.publicBuckets, ...this.privateBuckets, ...this.hooks.keys()])].sort();

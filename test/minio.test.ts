@@ -26,6 +26,7 @@ import {
   randomBucket,
   rawKeys,
   removeBucket,
+  sharedReadPolicy,
 } from './support/object-stores.js';
 import { requireServerOrSkip, type S3ServerInfo } from './support/servers.js';
 
@@ -225,17 +226,7 @@ function bucketsAndUrls(server: S3ServerInfo, admin: Client): void {
   test('a policy hook is applied and read back from the server', async () => {
     const bucket = randomBucket('hook');
     created.push(bucket);
-    const policy: PolicyDocument = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: ['*'] },
-          Action: ['s3:GetObject'],
-          Resource: [`arn:aws:s3:::${bucket}/shared/*`],
-        },
-      ],
-    };
+    const policy = sharedReadPolicy(bucket, 'shared/');
     const options: MinioOptions = {
       ...connection(server),
       bucket,

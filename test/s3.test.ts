@@ -30,6 +30,7 @@ import { samePolicy } from '../src/buckets.js';
 import type { Capabilities } from '../src/driver.js';
 import { isPending } from '../src/object-store.js';
 import { createStorageFromEnv } from '../src/registry.js';
+import { sharedReadPolicy } from './support/object-stores.js';
 import { requireServerOrSkip, type S3ServerInfo } from './support/servers.js';
 
 const MiB = 1024 * 1024;
@@ -245,17 +246,7 @@ function s3Extras(label: string, server: S3ServerInfo, features: ServerFeatures)
   test('a policy hook is applied and read back from the server', async () => {
     const bucket = randomBucket('hook');
     created.push(bucket);
-    const policy: PolicyDocument = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: ['*'] },
-          Action: ['s3:GetObject'],
-          Resource: [`arn:aws:s3:::${bucket}/shared/*`],
-        },
-      ],
-    };
+    const policy = sharedReadPolicy(bucket, 'shared/');
     const report = await initializeBuckets({ ...base, bucket, policyHooks: [[bucket, policy]] });
     assert.equal(report.policySet, [bucket]);
     const stored = await client.send(new GetBucketPolicyCommand({ Bucket: bucket }));

@@ -93,17 +93,7 @@ export function resolveConfig(options: MinioOptions): MinioConfig {
       'with a ready client needs accessKey and secretKey too, to sign URLs for the external host',
     );
   }
-  const plan = new BucketPlan(
-    {
-      publicBuckets: options.publicBuckets,
-      privateBuckets: options.privateBuckets,
-      defaultBucket: options.bucket,
-      staticBucket: options.staticBucket,
-      policyHooks: options.policyHooks,
-      allowAnonymousList: options.allowAnonymousList,
-    },
-    BUCKET_SETTING_NAMES,
-  );
+  const plan = BucketPlan.forStorage(options, BUCKET_SETTING_NAMES);
   return {
     bucket: options.bucket,
     keyPrefix:

@@ -93,17 +93,11 @@ export function resolveSettings(options: S3Options, label: SettingLabel = (optio
   const request =
     checkChoice(options.requestChecksumCalculation, label('requestChecksumCalculation')) ?? defaultChecksums;
   const response = checkChoice(options.responseChecksumValidation, label('responseChecksumValidation')) ?? request;
-  const plan = new BucketPlan(
-    {
-      publicBuckets: options.publicBuckets,
-      privateBuckets: options.privateBuckets,
-      defaultBucket: options.bucket,
-      staticBucket: options.staticBucket,
-      policyHooks: options.policyHooks,
-      allowAnonymousList: options.allowAnonymousList,
-    },
-    { public: label('publicBuckets'), private: label('privateBuckets'), static: label('staticBucket') },
-  );
+  const plan = BucketPlan.forStorage(options, {
+    public: label('publicBuckets'),
+    private: label('privateBuckets'),
+    static: label('staticBucket'),
+  });
   return {
     bucket: options.bucket,
     plan,

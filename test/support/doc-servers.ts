@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { DRIVER_NAMES } from '../../src/registry.js';
 import type { Server } from './doc-blocks.js';
+import { driverEnv } from './object-stores.js';
 import { requireServerOrSkip } from './servers.js';
 
 /** The variables for `driver` against the test server, or undefined (after a loud banner) when none runs. */
@@ -18,30 +19,6 @@ export async function serverEnv(driver: Server, id: string): Promise<Record<stri
   const suffix = randomBytes(4).toString('hex');
   const media = `docs-${suffix}-media`;
   const statics = `docs-${suffix}-static`;
-  const endpoint = new URL(server.endpoint);
-  if (driver === 's3') {
-    return {
-      STORAGE_DRIVER: 's3',
-      AWS_ENDPOINT_URL_S3: server.endpoint,
-      AWS_ACCESS_KEY_ID: server.accessKey,
-      AWS_SECRET_ACCESS_KEY: server.secretKey,
-      AWS_REGION: server.region,
-      S3_BUCKET: media,
-      S3_STATIC_BUCKET: statics,
-      S3_PRIVATE_BUCKETS: media,
-      S3_BUCKET_CHECK_ON_SAVE: 'true',
-    };
-  }
-  return {
-    STORAGE_DRIVER: 'minio',
-    MINIO_ENDPOINT: endpoint.host,
-    MINIO_USE_HTTPS: String(endpoint.protocol === 'https:'),
-    MINIO_ACCESS_KEY: server.accessKey,
-    MINIO_SECRET_KEY: server.secretKey,
-    MINIO_REGION: server.region,
-    MINIO_DEFAULT_BUCKET: media,
-    MINIO_STATIC_FILES_BUCKET: statics,
-    MINIO_PRIVATE_BUCKETS: media,
-    MINIO_BUCKET_CHECK_ON_SAVE: 'true',
-  };
+  const bucketCheck = driver === 's3' ? 'S3_BUCKET_CHECK_ON_SAVE' : 'MINIO_BUCKET_CHECK_ON_SAVE';
+  return { ...driverEnv(driver, server, { media, statics }), [bucketCheck]: 'true' };
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'minio';
 import { createMinioTransport, type MinioOptions } from '../../drivers/minio/index.js';
 import type { S3Options } from '../../drivers/s3/index.js';
+import type { PolicyDocument } from '../../src/buckets.js';
 import { isPending } from '../../src/object-store.js';
 import type { S3ServerInfo } from './servers.js';
 
@@ -27,6 +28,56 @@ export function s3Connection(
     endpoint,
     region: server.region,
     credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
+  };
+}
+
+/**
+ * The environment an application sets for `driver` against `server`: the media bucket
+ * private, the static bucket public (as createStorageFromEnv and the CLI read them).
+ */
+export function driverEnv(
+  driver: 'minio' | 's3',
+  server: S3ServerInfo,
+  buckets: { media: string; statics: string },
+): Record<string, string> {
+  if (driver === 's3') {
+    return {
+      STORAGE_DRIVER: 's3',
+      AWS_ENDPOINT_URL_S3: server.endpoint,
+      AWS_ACCESS_KEY_ID: server.accessKey,
+      AWS_SECRET_ACCESS_KEY: server.secretKey,
+      AWS_REGION: server.region,
+      S3_BUCKET: buckets.media,
+      S3_STATIC_BUCKET: buckets.statics,
+      S3_PRIVATE_BUCKETS: buckets.media,
+    };
+  }
+  const endpoint = new URL(server.endpoint);
+  return {
+    STORAGE_DRIVER: 'minio',
+    MINIO_ENDPOINT: endpoint.host,
+    MINIO_USE_HTTPS: String(endpoint.protocol === 'https:'),
+    MINIO_ACCESS_KEY: server.accessKey,
+    MINIO_SECRET_KEY: server.secretKey,
+    MINIO_REGION: server.region,
+    MINIO_DEFAULT_BUCKET: buckets.media,
+    MINIO_STATIC_FILES_BUCKET: buckets.statics,
+    MINIO_PRIVATE_BUCKETS: buckets.media,
+  };
+}
+
+/** A policy hook for the tests: anonymous GetObject under `prefix` only. */
+export function sharedReadPolicy(bucket: string, prefix: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: ['*'] },
+        Action: ['s3:GetObject'],
+        Resource: [`arn:aws:s3:::${bucket}/${prefix}*`],
+      },
+    ],
   };
 }
 
