@@ -67,9 +67,9 @@ export type ContenderId =
   | 'sab-minio';
 
 /** Part size for every multipart upload that lets us choose: stowage's default. */
-export const PART_SIZE = 16 * 1024 * 1024;
+export const PART_SIZE = 8 * 1024 * 1024;
 /** lib-storage's parallel parts, for stowage's S3 driver and the raw Upload alike (stowage's default). */
-export const QUEUE_SIZE = 4;
+export const QUEUE_SIZE = 3;
 const CONTENT_TYPE = 'application/octet-stream';
 
 export const CONTENDERS: readonly Contender[] = [
@@ -84,7 +84,7 @@ export const CONTENDERS: readonly Contender[] = [
       exists: 'storage.exists(name): one HEAD',
       delete: 'storage.delete(name): one DELETE',
       saveStream:
-        'storage.save(name, stream) of unknown length: reserve the name (empty conditional PUT), multipart upload in 16 MiB parts, completion with If-Match on the reservation',
+        'storage.save(name, stream) of unknown length: reserve the name (empty conditional PUT), multipart upload in 8 MiB parts, two at a time, completion with If-Match on the reservation',
       readStream: 'storage.open(name) then file.stream(): one GET',
     },
     async open(target) {
@@ -112,7 +112,7 @@ export const CONTENDERS: readonly Contender[] = [
       exists: 'client.statObject(bucket, name), NotFound → false: one HEAD',
       delete: 'client.removeObject(bucket, name): one DELETE',
       saveStream:
-        'client.putObject(bucket, name, stream, length): given the length (without it minio-js sizes parts for 5 TiB, ~525 MiB each); looks for an upload to resume, then multipart in 16 MiB parts; overwrites',
+        'client.putObject(bucket, name, stream, length): given the length (without it minio-js sizes parts for 5 TiB, ~525 MiB each); looks for an upload to resume, then multipart in 8 MiB parts; overwrites',
       readStream: 'client.getObject(bucket, name): one GET',
     },
     async open(target) {
@@ -155,7 +155,7 @@ export const CONTENDERS: readonly Contender[] = [
       exists: 'storage.exists(name): one HeadObject',
       delete: 'storage.delete(name): one DeleteObject',
       saveStream:
-        'storage.save(name, stream) of unknown length: reserve the name (empty conditional PutObject), lib-storage Upload (16 MiB parts, 4 at a time), completion with IfMatch on the reservation',
+        'storage.save(name, stream) of unknown length: reserve the name (empty conditional PutObject), lib-storage Upload (8 MiB parts, 3 at a time), completion with IfMatch on the reservation',
       readStream: 'storage.open(name) then file.stream(): one GetObject',
     },
     async open(target) {
@@ -182,7 +182,7 @@ export const CONTENDERS: readonly Contender[] = [
       read: 'GetObjectCommand, Body.transformToByteArray(): one GET',
       exists: 'HeadObjectCommand, 404 → false: one HEAD',
       delete: 'DeleteObjectCommand: one DELETE',
-      saveStream: 'lib-storage Upload (16 MiB parts, 4 at a time); overwrites',
+      saveStream: 'lib-storage Upload (8 MiB parts, 3 at a time); overwrites',
       readStream: 'GetObjectCommand: one GET',
     },
     async open(target) {

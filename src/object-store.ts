@@ -23,7 +23,9 @@ export const PENDING_METADATA = 'stowage-pending';
 
 /** S3's smallest part (5 MiB), and a default part size that keeps memory bounded. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
-export const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
+// 8 MiB: two parts in flight keep a 1 GiB upload within 64 MiB of memory at full
+// speed (docs/benchmarks.md); 16 MiB parts measured +81 MiB (MinIO) and +164 MiB (S3).
+export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 /** S3's largest part (5 GiB). */
 export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
 

@@ -1,6 +1,7 @@
 /**
  * The parts of a multipart upload, with bounded memory and in parallel: the stream is
- * cut into parts of exactly `size` bytes (the last one shorter), copied into a pool of
+ * cut into parts of exactly `size` bytes (the last one shorter; see `partSizeFor` for
+ * streams of more than 1,000 parts), copied into a pool of
  * `parallel` reusable buffers, and the parts in them are uploaded at once, a part
  * filling while the others upload. Memory stays at `parallel × size` whatever the length.
  *
@@ -10,6 +11,20 @@
  * stream in 16 MiB parts, one at a time). Why parallel: with one part at a time the
  * client hashes (MD5, SHA-256) while the server waits, then waits while the server stores.
  */
+
+import { MAX_PART_SIZE } from './object-store.js';
+
+/**
+ * Parts per part size. S3 allows 10,000 parts; doubling the size after every 1,000
+ * lets a stream of unknown length reach S3's 5 TiB object limit from an 8 MiB start
+ * (1,000 × 8 MiB × (2¹⁰ − 1) ≈ 8 TiB), while uploads under 1,000 parts keep `size`.
+ */
+const PARTS_PER_SIZE = 1_000;
+
+/** The size of part `number` (1-based) when parts start at `base` bytes. */
+export function partSizeFor(number: number, base: number): number {
+  return Math.min(MAX_PART_SIZE, base * 2 ** Math.floor((number - 1) / PARTS_PER_SIZE));
+}
 
 /** Uploads part `number` (1-based); resolves with its ETag. `part` must not be kept after it settles. */
 export type PartUploader = (number: number, part: Buffer) => Promise<string>;
@@ -22,6 +37,7 @@ export type PartUploader = (number: number, part: Buffer) => Promise<string>;
  */
 export async function uploadInParts(
   stream: AsyncIterable<Buffer>,
+  /** The size of the first 1,000 parts. */
   size: number,
   parallel: number,
   upload: PartUploader,
@@ -46,12 +62,20 @@ export async function uploadInParts(
     task.catch(() => {});
     running.add(task);
   };
+  /** A buffer for the next part: a free one of its size, or a new one while the pool is not full. */
   const acquire = async (): Promise<Buffer> => {
-    while (free.length === 0 && allocated >= parallel) await Promise.race(running);
-    const slot = free.pop();
-    if (slot) return slot;
-    allocated++;
-    return Buffer.allocUnsafeSlow(size);
+    const wanted = partSizeFor(count + 1, size);
+    for (;;) {
+      while (free.length === 0 && allocated >= parallel) await Promise.race(running);
+      const slot = free.pop();
+      if (slot && slot.length >= wanted) return slot.subarray(0, wanted);
+      // A buffer of the previous part size: drop it, its place goes to a bigger one.
+      if (slot) allocated--;
+      if (allocated < parallel) {
+        allocated++;
+        return Buffer.allocUnsafeSlow(wanted);
+      }
+    }
   };
 
   try {
@@ -59,10 +83,10 @@ export async function uploadInParts(
     let filled = 0;
     for await (const chunk of stream) {
       for (let offset = 0; offset < chunk.length; ) {
-        const copied = chunk.copy(slot, filled, offset, Math.min(chunk.length, offset + size - filled));
+        const copied = chunk.copy(slot, filled, offset, Math.min(chunk.length, offset + slot.length - filled));
         filled += copied;
         offset += copied;
-        if (filled === size) {
+        if (filled === slot.length) {
           launch(slot, filled);
           slot = await acquire();
           filled = 0;

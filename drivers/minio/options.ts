@@ -102,8 +102,9 @@ export interface MinioOptions {
   consistencyCheckOnStart?: boolean | undefined;
   /**
    * Bytes per multipart part, from 5 MiB to 5 GiB: bodies up to this size go in one
-   * PUT, longer streams in parts of this size, one part in memory at a time.
-   * Default 16 MiB. Env: `MINIO_MULTIPART_PART_SIZE`.
+   * PUT, longer streams in parts of this size, two parts in memory at a time (parts
+   * double in size after every 1,000, so a stream of any length fits S3's 10,000).
+   * Default 8 MiB. Env: `MINIO_MULTIPART_PART_SIZE`.
    */
   partSize?: number | undefined;
   /**

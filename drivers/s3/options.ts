@@ -95,11 +95,13 @@ export interface S3Options {
   conditionalWrites?: boolean | undefined;
   /**
    * Size in bytes of each multipart part, from 5 MiB to 5 GiB; bodies up to this size
-   * go in one PUT. Memory per upload is about partSize × queueSize.
-   * Default 16 MiB. Env: `S3_PART_SIZE`.
+   * go in one PUT. Memory per upload is about partSize × queueSize. lib-storage keeps
+   * the size for every part, so a stream of unknown length is limited to
+   * partSize × 10,000 (78 GiB by default); raise it for longer streams.
+   * Default 8 MiB. Env: `S3_PART_SIZE`.
    */
   partSize?: number | undefined;
-  /** Parts uploaded at once per upload. Default 4. Env: `S3_QUEUE_SIZE`. */
+  /** Parts uploaded at once per upload. Default 3. Env: `S3_QUEUE_SIZE`. */
   queueSize?: number | undefined;
   /**
    * When the SDK adds CRC checksums to requests. `WHEN_SUPPORTED` (the SDK's default
@@ -172,7 +174,8 @@ export const S3_OPTION_KEYS = [
   'client',
 ] as const satisfies readonly (keyof S3Options)[];
 
-export const DEFAULT_QUEUE_SIZE = 4;
+// 3 × 8 MiB parts: 95% of the throughput of 4 × 16 MiB at +64 MiB instead of +164 (bench).
+export const DEFAULT_QUEUE_SIZE = 3;
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;

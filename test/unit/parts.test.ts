@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { uploadInParts } from '../../src/parts.js';
+import { MAX_PART_SIZE } from '../../src/object-store.js';
+import { partSizeFor, uploadInParts } from '../../src/parts.js';
 
 const test = suite('uploadInParts');
 
@@ -108,6 +109,25 @@ test('a failing source rejects with its error after the parts in flight have set
     assert.is(error, boom);
   }
   assert.is(settled, 2);
+});
+
+test('parts double in size after every 1,000, so an unknown length is not capped at 10,000 parts', async () => {
+  assert.is(partSizeFor(1, 8), 8);
+  assert.is(partSizeFor(1000, 8), 8);
+  assert.is(partSizeFor(1001, 8), 16);
+  assert.is(partSizeFor(10_000, 8 * 1024 * 1024), 8 * 1024 * 1024 * 512);
+  assert.is(partSizeFor(10_000, 16 * 1024 * 1024), MAX_PART_SIZE);
+  const data = randomBytes(2500);
+  const seen: Buffer[] = [];
+  await uploadInParts(chunks(data, 7), 1, 2, async (number, part) => {
+    seen[number - 1] = Buffer.from(part);
+    return String(number);
+  });
+  assert.equal(
+    seen.map((part) => part.length),
+    [...Array(1000).fill(1), ...Array(750).fill(2)],
+  );
+  assert.ok(Buffer.concat(seen).equals(data));
 });
 
 test.run();
