@@ -68,8 +68,8 @@ export type ContenderId =
 
 /** Part size for every multipart upload that lets us choose: stowage's default. */
 export const PART_SIZE = 8 * 1024 * 1024;
-/** lib-storage's parallel parts, for stowage's S3 driver and the raw Upload alike (stowage's default). */
-export const QUEUE_SIZE = 3;
+/** Parts in flight, for stowage's S3 driver and the raw lib-storage Upload alike (stowage's default). */
+export const QUEUE_SIZE = 2;
 const CONTENT_TYPE = 'application/octet-stream';
 
 export const CONTENDERS: readonly Contender[] = [
@@ -155,7 +155,7 @@ export const CONTENDERS: readonly Contender[] = [
       exists: 'storage.exists(name): one HeadObject',
       delete: 'storage.delete(name): one DeleteObject',
       saveStream:
-        'storage.save(name, stream) of unknown length: reserve the name (empty conditional PutObject), lib-storage Upload (8 MiB parts, 3 at a time), completion with IfMatch on the reservation',
+        'storage.save(name, stream) of unknown length: reserve the name (empty conditional PutObject), CreateMultipartUpload, UploadPart (8 MiB parts in 2 reused buffers, 2 at a time), CompleteMultipartUpload with IfMatch on the reservation',
       readStream: 'storage.open(name) then file.stream(): one GetObject',
     },
     async open(target) {
@@ -182,7 +182,7 @@ export const CONTENDERS: readonly Contender[] = [
       read: 'GetObjectCommand, Body.transformToByteArray(): one GET',
       exists: 'HeadObjectCommand, 404 → false: one HEAD',
       delete: 'DeleteObjectCommand: one DELETE',
-      saveStream: 'lib-storage Upload (8 MiB parts, 3 at a time); overwrites',
+      saveStream: 'lib-storage Upload (8 MiB parts, 2 at a time); overwrites',
       readStream: 'GetObjectCommand: one GET',
     },
     async open(target) {

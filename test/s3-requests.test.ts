@@ -270,8 +270,16 @@ const s3Like: Responder = (r) => {
   if (r.method === 'POST') {
     return { status: 200, body: '<CompleteMultipartUploadResult><ETag>"x"</ETag></CompleteMultipartUploadResult>' };
   }
+  // S3 answers a part sent with a checksum with that checksum (here a stand-in).
+  if (r.url.includes('partNumber') && checksumHeaders(r).length > 0) {
+    return { status: 200, headers: { ...OK_PUT.headers, 'x-amz-checksum-crc32': `crc${partNumber(r)}==` } };
+  }
   return OK_PUT;
 };
+
+function partNumber(r: Recorded): string {
+  return /partNumber=(\d+)/.exec(r.url)?.[1] ?? '?';
+}
 
 function checksumHeaders(r: Recorded): string[] {
   return Object.keys(r.headers).filter(
@@ -294,6 +302,8 @@ checksums('custom endpoint default (WHEN_REQUIRED): plain bodies, no CRC headers
   });
   await s.save('small.bin', 'hello');
   await s.save('streamed.bin', stream(12 * MiB));
+  const complete = spy.requests.find((r) => r.method === 'POST' && r.url.includes('uploadId='));
+  assert.not.match(String(complete?.body), /Checksum/);
   for (const r of spy.requests.filter((x) => x.method === 'PUT')) {
     assert.equal(checksumHeaders(r), [], `${r.method} ${r.url}`);
     assert.not.ok(String(r.headers['content-encoding'] ?? '').includes('aws-chunked'), r.url);
@@ -311,6 +321,12 @@ checksums(
     const parts = spy.requests.filter((r) => r.method === 'PUT' && r.url.includes('partNumber'));
     assert.is(parts.length, 3);
     for (const part of parts) assert.ok(checksumHeaders(part).length > 0, `part ${part.url} carries a checksum`);
+    // The upload announces CRC32 and the completion lists each part's, as S3 requires.
+    const create = spy.requests.find((r) => r.method === 'POST' && r.url.includes('uploads'));
+    assert.is(create?.headers['x-amz-checksum-algorithm'], 'CRC32');
+    const complete = spy.requests.find((r) => r.method === 'POST' && r.url.includes('uploadId='));
+    const listed = [...String(complete?.body).matchAll(/<ChecksumCRC32>([^<]*)<\/ChecksumCRC32>/g)].map((m) => m[1]);
+    assert.equal(listed, ['crc1==', 'crc2==', 'crc3==']);
     const url = await getSignedUrl(
       s.driver.presignClient,
       new PutObjectCommand({ Bucket: 'spy-bucket', Key: 'p.txt' }),

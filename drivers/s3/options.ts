@@ -95,13 +95,13 @@ export interface S3Options {
   conditionalWrites?: boolean | undefined;
   /**
    * Size in bytes of each multipart part, from 5 MiB to 5 GiB; bodies up to this size
-   * go in one PUT. Memory per upload is about partSize × queueSize. lib-storage keeps
-   * the size for every part, so a stream of unknown length is limited to
-   * partSize × 10,000 (78 GiB by default); raise it for longer streams.
+   * go in one PUT. Memory per upload is about partSize × queueSize, in buffers reused
+   * from part to part. The size doubles after every 1,000 parts, so a stream of
+   * unknown length is not limited by S3's 10,000 parts.
    * Default 8 MiB. Env: `S3_PART_SIZE`.
    */
   partSize?: number | undefined;
-  /** Parts uploaded at once per upload. Default 3. Env: `S3_QUEUE_SIZE`. */
+  /** Parts uploaded at once per upload. Default 2. Env: `S3_QUEUE_SIZE`. */
   queueSize?: number | undefined;
   /**
    * When the SDK adds CRC checksums to requests. `WHEN_SUPPORTED` (the SDK's default
@@ -174,8 +174,9 @@ export const S3_OPTION_KEYS = [
   'client',
 ] as const satisfies readonly (keyof S3Options)[];
 
-// 3 × 8 MiB parts: 95% of the throughput of 4 × 16 MiB at +64 MiB instead of +164 (bench).
-export const DEFAULT_QUEUE_SIZE = 3;
+// 2 × 8 MiB parts in reused buffers: a 1 GiB save peaks at about +55 MiB, at the throughput
+// of 3 or 4 parts in flight (bench, docs/benchmarks.md).
+export const DEFAULT_QUEUE_SIZE = 2;
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
