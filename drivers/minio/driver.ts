@@ -38,8 +38,8 @@ import type { MinioOptions } from './options.js';
 import { copyObject, writeObject } from './upload.js';
 import { objectUrl, type UrlContext, uploadUrl } from './urls.js';
 
-const CAPABILITIES: Capabilities = {
-  publicUrl: true,
+/** Everything but `publicUrl`, which holds only for a public bucket (as in the S3 driver). */
+const CAPABILITIES: Omit<Capabilities, 'publicUrl'> = {
   presign: true,
   conditionalCreate: true,
   rangeRead: true,
@@ -55,7 +55,7 @@ const warnedUnlisted = new Set<string>();
 
 export class MinioDriver implements Driver {
   readonly name = 'minio';
-  readonly capabilities: Capabilities = { ...CAPABILITIES };
+  readonly capabilities: Capabilities;
   /** The bucket this driver reads and writes. */
   readonly bucket: string;
   readonly #config: MinioConfig;
@@ -71,6 +71,7 @@ export class MinioDriver implements Driver {
     const { client, signer } = createClients(options, config);
     this.#config = config;
     this.bucket = config.bucket;
+    this.capabilities = { ...CAPABILITIES, publicUrl: config.plan.isPublic(config.bucket) };
     this.#agent = options.httpAgent;
     this.#secrets = options.secretKey ? [options.secretKey] : [];
     this.#context = {

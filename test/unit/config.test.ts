@@ -234,6 +234,36 @@ test('figures', () => {
   );
 });
 
+test('minio and s3 declare publicUrl only for a public bucket, alike', async () => {
+  const envs: Record<'minio' | 's3', Env> = {
+    minio: {
+      STORAGE_DRIVER: 'minio',
+      MINIO_ENDPOINT: '127.0.0.1:9',
+      MINIO_ACCESS_KEY: 'access',
+      MINIO_SECRET_KEY: 'secret-key',
+      MINIO_DEFAULT_BUCKET: 'media',
+      MINIO_PRIVATE_BUCKETS: 'media',
+      MINIO_STATIC_FILES_BUCKET: 'static',
+    },
+    s3: {
+      STORAGE_DRIVER: 's3',
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
+      AWS_ACCESS_KEY_ID: 'access',
+      AWS_SECRET_ACCESS_KEY: 'secret-key',
+      S3_BUCKET: 'media',
+      S3_PRIVATE_BUCKETS: 'media',
+      S3_STATIC_BUCKET: 'static',
+    },
+  };
+  for (const [driver, env] of Object.entries(envs)) {
+    const storages = await createStoragesFromEnv(env);
+    assert.is(storages.default.capabilities.publicUrl, false, `${driver}: private default bucket`);
+    assert.is(storages.default.capabilities.presign, true, `${driver}: presigns`);
+    assert.is(storages.static.capabilities.publicUrl, true, `${driver}: public static bucket`);
+    await Promise.all([storages.default.close(), storages.static.close()]);
+  }
+});
+
 test('only the requested aliases are built', async () => {
   const storages = await createStoragesFromEnv({ STORAGE_DRIVER: 'memory' }, ['static']);
   assert.equal(Object.keys(storages), ['static']);
