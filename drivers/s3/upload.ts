@@ -207,7 +207,7 @@ export async function reserve(context: WriterContext, name: string, options: Wri
  * whatever the length, and part sizes double after every 1,000 parts so that a stream
  * of unknown length is not limited by S3's 10,000 parts. (lib-storage's `Upload`
  * allocated a fresh buffer per part, which V8 frees only at its next collection: a
- * 1 GiB save peaked at +92 MiB in 8 MiB parts, 3 at a time; docs/benchmarks.md.)
+ * 1 GiB save peaked at +91 MiB in 8 MiB parts, 3 at a time; docs/benchmarks.md.)
  * `ifMatch` makes the completion replace only that ETag. Aborts the multipart upload
  * on any failure.
  */
@@ -222,16 +222,18 @@ async function streamUpload(
   const target = { Bucket: context.bucket, Key: key };
   // As lib-storage does: with WHEN_SUPPORTED (AWS) every part carries a CRC32, which the
   // upload must announce and the completion must list.
-  const checksums = (await context.client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED';
-  const algorithm = checksums ? ChecksumAlgorithm.CRC32 : undefined;
+  const algorithm =
+    (await context.client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED'
+      ? ChecksumAlgorithm.CRC32
+      : undefined;
   try {
     record.initiations = 1;
     const created = await context.client.send(
       new CreateMultipartUploadCommand({ ...target, ...attributes, ChecksumAlgorithm: algorithm }),
     );
-    record.uploadId = created.UploadId;
+    const { UploadId } = created;
+    record.uploadId = UploadId;
     record.initiations = created.$metadata.attempts ?? 1;
-    const UploadId = created.UploadId;
     if (UploadId === undefined) throw new Error('CreateMultipartUpload answered without an UploadId');
     await uploadInParts(stream, context.partSize, context.queueSize, async (number, part) => {
       const output = await context.client.send(
