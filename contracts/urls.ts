@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as assert from 'uvu/assert';
-import { type ContractSetup, contractSuite, rejectsWith, sha256 } from './context.js';
+import { type ContractSetup, contractSuite, fetchFresh, rejectsWith, sha256 } from './context.js';
 import { AWKWARD_NAMES } from './names.js';
 
 export function urlContract(setup: ContractSetup): void {
@@ -22,7 +22,7 @@ export function urlContract(setup: ContractSetup): void {
     for (const awkward of AWKWARD_NAMES.filter((n) => !n.startsWith('.'))) {
       const bytes = randomBytes(64);
       const stored = await storage.save(`urls/${awkward}`, bytes);
-      const response = await fetch(await storage.url(stored));
+      const response = await fetchFresh(await storage.url(stored));
       assert.is(response.status, 200, `GET ${awkward}`);
       assert.is(sha256(Buffer.from(await response.arrayBuffer())), sha256(bytes), awkward);
     }
@@ -39,7 +39,7 @@ export function urlContract(setup: ContractSetup): void {
     await rejectsWith(storage.url(name, { expiresIn: 8 * 24 * 3600 }), 'INVALID_CONFIG', 'expiresIn 8 days');
     const url = await storage.url(name, { expiresIn: 120, download: 'my report.pdf' });
     if (!target.servesUrls) return;
-    const response = await fetch(url);
+    const response = await fetchFresh(url);
     assert.is(response.status, 200);
     assert.is(await response.text(), 'pdf bytes');
     if (target.honoursDownload !== false) {
@@ -64,8 +64,8 @@ export function urlContract(setup: ContractSetup): void {
     form.append('file', new Blob(['uploaded'], { type: 'text/plain' }), 'upload.txt');
     const response =
       upload.method === 'POST'
-        ? await fetch(upload.url, { method: 'POST', body: form })
-        : await fetch(upload.url, { method: 'PUT', body: 'uploaded', headers: upload.headers });
+        ? await fetchFresh(upload.url, { method: 'POST', body: form })
+        : await fetchFresh(upload.url, { method: 'PUT', body: 'uploaded', headers: upload.headers });
     assert.ok(response.status < 300, `upload answered ${response.status}`);
     assert.is(await (await storage.open('urls/upload.txt')).text(), 'uploaded');
   });

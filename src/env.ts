@@ -2,7 +2,7 @@
  * Reading configuration from environment variables. Every reader validates its value
  * and names the variable in the INVALID_CONFIG error; secrets never reach a message.
  */
-import { StorageError } from './errors.js';
+import { isStorageError, StorageError } from './errors.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -121,7 +121,7 @@ export function naming(variable: string, check: () => unknown): void {
   try {
     check();
   } catch (error) {
-    if (error instanceof StorageError && error.code === 'INVALID_CONFIG' && !error.message.includes(variable)) {
+    if (isStorageError(error, 'INVALID_CONFIG') && !error.message.includes(variable)) {
       throw configError(variable, `is not valid: ${error.message.replace(/\.$/, '')}`);
     }
     throw error;

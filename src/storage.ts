@@ -17,7 +17,7 @@ import type {
   UrlOptions,
   WriteOptions,
 } from './driver.js';
-import { type Operation, StorageError, withContext } from './errors.js';
+import { isStorageError, type Operation, StorageError, withContext } from './errors.js';
 import { generateFilename, getValidName, nameCandidates, normalizeName, normalizePrefix } from './names.js';
 import { StoredFile } from './stored-file.js';
 import { compareNames } from './utf8.js';
@@ -113,7 +113,7 @@ export class Storage<D extends Driver = Driver> {
         await this.driver.stat(normalizeName(name));
         return true;
       } catch (error) {
-        if (error instanceof StorageError && error.code === 'NOT_FOUND') return false;
+        if (isStorageError(error, 'NOT_FOUND')) return false;
         throw error;
       }
     });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { fetchFresh } from '../contracts/context.js';
 import { EXIT } from '../src/cli/exit-codes.js';
 import type { SyncReport } from '../src/cli/sync.js';
 import { createStoragesFromEnv } from '../src/registry.js';
@@ -78,11 +79,11 @@ if (server) {
     assert.equal(readFileSync(join(work, 'back.jpg')), bytes);
     const url = ok(await cli(['url', name, '--expires-in', '120', '--download', 'holiday.jpg'])).stdout.trim();
     assert.match(url, 'X-Amz-Signature=');
-    const response = await fetch(url);
+    const response = await fetchFresh(url);
     assert.is(response.status, 200);
     assert.equal(Buffer.from(await response.arrayBuffer()), bytes);
     assert.match(response.headers.get('content-disposition') ?? '', 'attachment');
-    const anonymous = await fetch(url.slice(0, url.indexOf('?')));
+    const anonymous = await fetchFresh(url.slice(0, url.indexOf('?')));
     assert.is(anonymous.status, 403, 'the media bucket is private');
   });
 
@@ -99,7 +100,7 @@ if (server) {
     assert.equal((await sync()).uploaded, ['assets/css/app.css']);
     const url = ok(await cli(['--storage', 'static', 'url', 'assets/css/app.css'])).stdout.trim();
     assert.not.match(url, 'X-Amz-Signature', 'a plain URL on the public bucket');
-    const response = await fetch(url);
+    const response = await fetchFresh(url);
     assert.is(response.status, 200);
     assert.is(response.headers.get('content-type'), 'text/css');
     assert.is(await response.text(), 'body[]');

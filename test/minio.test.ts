@@ -12,7 +12,7 @@ import { inspect } from 'node:util';
 import { Client } from 'minio';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rejectsWith } from '../contracts/context.js';
+import { fetchFresh, rejectsWith } from '../contracts/context.js';
 import { failingStream, generatedStream, hashStream, storageContract } from '../contracts/index.js';
 import { createMinioStorage, initializeBuckets, type MinioOptions } from '../drivers/minio/index.js';
 import { type PolicyDocument, samePolicy } from '../src/buckets.js';
@@ -135,16 +135,16 @@ function bucketsAndUrls(server: S3ServerInfo, admin: Client): void {
     const url = await publicStorage.url(name);
     assert.not.match(url, /X-Amz-/);
     assert.is(url, `${server.endpoint}/${publicBucket}/pics/a%20photo%2B1%20%C3%A9.txt`);
-    const response = await fetch(url);
+    const response = await fetchFresh(url);
     assert.is(response.status, 200);
     assert.is(await response.text(), 'public bytes');
     const secret = await privateStorage.save('secret.txt', 'private bytes');
-    assert.is((await fetch(`${server.endpoint}/${privateBucket}/${secret}`)).status, 403);
-    assert.is(await (await fetch(await privateStorage.url(secret))).text(), 'private bytes');
+    assert.is((await fetchFresh(`${server.endpoint}/${privateBucket}/${secret}`)).status, 403);
+    assert.is(await (await fetchFresh(await privateStorage.url(secret))).text(), 'private bytes');
   });
 
   test('anonymous listing of a public bucket is refused unless allowAnonymousList', async () => {
-    assert.is((await fetch(`${server.endpoint}/${publicBucket}?list-type=2`)).status, 403);
+    assert.is((await fetchFresh(`${server.endpoint}/${publicBucket}?list-type=2`)).status, 403);
     const listed = randomBucket('listed');
     created.push(listed);
     await initializeBuckets({
@@ -153,7 +153,7 @@ function bucketsAndUrls(server: S3ServerInfo, admin: Client): void {
       publicBuckets: [listed],
       allowAnonymousList: true,
     });
-    assert.is((await fetch(`${server.endpoint}/${listed}?list-type=2`)).status, 200);
+    assert.is((await fetchFresh(`${server.endpoint}/${listed}?list-type=2`)).status, 200);
   });
 
   test('a URL signed for an external endpoint (localhost vs 127.0.0.1) is fetched', async () => {
@@ -163,11 +163,11 @@ function bucketsAndUrls(server: S3ServerInfo, admin: Client): void {
     const name = await storage.save('external file.txt', 'via localhost');
     const url = await storage.url(name, { expiresIn: 60 });
     assert.ok(url.startsWith(`${external}/${privateBucket}/external%20file.txt?`), url);
-    const response = await fetch(url);
+    const response = await fetchFresh(url);
     assert.is(response.status, 200);
     assert.is(await response.text(), 'via localhost');
     // Signed for localhost, the same URL is refused on 127.0.0.1: the host is part of the signature.
-    assert.is((await fetch(url.replace('localhost', '127.0.0.1'))).status, 403);
+    assert.is((await fetchFresh(url.replace('localhost', '127.0.0.1'))).status, 403);
     const pub = createMinioStorage({ ...settings, bucket: publicBucket, externalEndpoint: new URL(external).host });
     assert.ok((await pub.url('x.txt')).startsWith(`${external}/${publicBucket}/`));
   });
@@ -191,14 +191,14 @@ function bucketsAndUrls(server: S3ServerInfo, admin: Client): void {
   test('an expired presigned URL is refused', async () => {
     const name = await privateStorage.save('expiring.txt', 'soon gone');
     const url = await privateStorage.url(name, { expiresIn: 1 });
-    assert.is((await fetch(url)).status, 200);
+    assert.is((await fetchFresh(url)).status, 200);
     await new Promise((resolve) => setTimeout(resolve, 2_100));
-    assert.is((await fetch(url)).status, 403);
+    assert.is((await fetchFresh(url)).status, 403);
   });
 
   test('url(name, { download }) makes the server send Content-Disposition', async () => {
     const name = await privateStorage.save('download/report 1.pdf', 'pdf');
-    const response = await fetch(await privateStorage.url(name, { download: 'my report é.pdf' }));
+    const response = await fetchFresh(await privateStorage.url(name, { download: 'my report é.pdf' }));
     assert.is(response.status, 200);
     assert.match(response.headers.get('content-disposition') ?? '', /^attachment; filename="my report _.pdf"/);
   });
@@ -218,9 +218,9 @@ function bucketsAndUrls(server: S3ServerInfo, admin: Client): void {
     ]);
     const storage = createMinioStorage({ ...connection(server), bucket: flip, privateBuckets: [flip] });
     const name = await storage.save('was-public.txt', 'x');
-    assert.is((await fetch(`${server.endpoint}/${flip}/${name}`)).status, 200);
+    assert.is((await fetchFresh(`${server.endpoint}/${flip}/${name}`)).status, 200);
     assert.equal((await storage.initializeBuckets()).policyRemoved, [flip]);
-    assert.is((await fetch(`${server.endpoint}/${flip}/${name}`)).status, 403);
+    assert.is((await fetchFresh(`${server.endpoint}/${flip}/${name}`)).status, 403);
   });
 
   test('a policy hook is applied and read back from the server', async () => {
@@ -240,8 +240,8 @@ function bucketsAndUrls(server: S3ServerInfo, admin: Client): void {
     const storage = createMinioStorage(options);
     const shared = await storage.save('shared/a.txt', 'shared');
     const hidden = await storage.save('other/a.txt', 'hidden');
-    assert.is((await fetch(`${server.endpoint}/${bucket}/${shared}`)).status, 200);
-    assert.is((await fetch(`${server.endpoint}/${bucket}/${hidden}`)).status, 403);
+    assert.is((await fetchFresh(`${server.endpoint}/${bucket}/${shared}`)).status, 200);
+    assert.is((await fetchFresh(`${server.endpoint}/${bucket}/${hidden}`)).status, 403);
   });
 
   test('upload URL: the server accepts a right upload, refuses a too large one and another type', async () => {
@@ -256,7 +256,7 @@ function bucketsAndUrls(server: S3ServerInfo, admin: Client): void {
       for (const [key, value] of Object.entries(upload.fields ?? {})) form.append(key, value);
       if (type !== upload.fields?.['Content-Type']) form.set('Content-Type', type);
       form.append('file', new Blob([body], { type }), 'form.txt');
-      return fetch(upload.url, { method: 'POST', body: form });
+      return fetchFresh(upload.url, { method: 'POST', body: form });
     };
     assert.is((await post('0123456789A', 'text/plain')).status, 400, 'too large');
     assert.is((await post('ok', 'image/png')).status, 403, 'wrong content type');
@@ -288,7 +288,7 @@ function bucketsAndUrls(server: S3ServerInfo, admin: Client): void {
         1,
         'bucket checks',
       );
-      assert.is(await (await fetch(`${server.endpoint}/${bucket}/a.txt`)).text(), 'one', 'public policy set');
+      assert.is(await (await fetchFresh(`${server.endpoint}/${bucket}/a.txt`)).text(), 'one', 'public policy set');
     } finally {
       await proxy.close();
     }
@@ -496,7 +496,7 @@ function configuration(server: S3ServerInfo, admin: Client): void {
     const storage = createMinioStorage({ client, endpoint: server.endpoint, bucket, bucketCheckOnSave: true });
     assert.is(storage.driver.client, client);
     const name = await storage.save('own-client.txt', 'through my client');
-    assert.is(await (await fetch(await storage.url(name, { expiresIn: 60 }))).text(), 'through my client');
+    assert.is(await (await fetchFresh(await storage.url(name, { expiresIn: 60 }))).text(), 'through my client');
     const url = new URL(server.endpoint);
     const regionless = new Client({
       endPoint: url.hostname,

@@ -22,7 +22,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rejectsWith } from '../contracts/context.js';
+import { fetchFresh, rejectsWith } from '../contracts/context.js';
 import { AWKWARD_NAMES, failingStream, storageContract } from '../contracts/index.js';
 import { createS3Storage, initializeBuckets, type S3Options } from '../drivers/s3/index.js';
 import type { PolicyDocument } from '../src/buckets.js';
@@ -156,13 +156,13 @@ function s3Extras(label: string, server: S3ServerInfo, features: ServerFeatures)
     const name = await publicStorage.save('pics/a photo+1.txt', 'public bytes');
     const url = await publicStorage.url(name);
     assert.not.match(url, /X-Amz-Signature/);
-    const response = await fetch(url);
+    const response = await fetchFresh(url);
     assert.is(response.status, 200);
     assert.is(await response.text(), 'public bytes');
     const secret = await privateStorage.save('secret.txt', 'private bytes');
     const direct = `${server.endpoint}/${privateBucket}/${secret}`;
-    assert.is((await fetch(direct)).status, 403, 'anonymous read of a private object');
-    const signed = await fetch(await privateStorage.url(secret));
+    assert.is((await fetchFresh(direct)).status, 403, 'anonymous read of a private object');
+    const signed = await fetchFresh(await privateStorage.url(secret));
     assert.is(await signed.text(), 'private bytes');
   });
 
@@ -171,7 +171,7 @@ function s3Extras(label: string, server: S3ServerInfo, features: ServerFeatures)
       for (const storage of [privateStorage, publicStorage]) {
         const bytes = randomBytes(64);
         const name = await storage.save(`awkward/${awkward}`, bytes);
-        const response = await fetch(await storage.url(name));
+        const response = await fetchFresh(await storage.url(name));
         assert.is(response.status, 200, `${storage.driver.bucket}: ${awkward}`);
         assert.ok(Buffer.from(await response.arrayBuffer()).equals(bytes), awkward);
       }
@@ -180,12 +180,12 @@ function s3Extras(label: string, server: S3ServerInfo, features: ServerFeatures)
 
   when('responseOverrides')('url(name, { download }) makes the server send Content-Disposition', async () => {
     const name = await privateStorage.save('download/report 1.pdf', 'pdf');
-    const response = await fetch(await privateStorage.url(name, { download: 'my report.pdf' }));
+    const response = await fetchFresh(await privateStorage.url(name, { download: 'my report.pdf' }));
     assert.match(response.headers.get('content-disposition') ?? '', /^attachment; filename="my report.pdf"/);
   });
 
   when('enforcesPolicyActions')('anonymous listing of a public bucket is refused', async () => {
-    assert.is((await fetch(`${server.endpoint}/${publicBucket}?list-type=2`)).status, 403);
+    assert.is((await fetchFresh(`${server.endpoint}/${publicBucket}?list-type=2`)).status, 403);
   });
 
   test('a presigned URL made for another external endpoint is signed for it and works', async () => {
@@ -194,7 +194,7 @@ function s3Extras(label: string, server: S3ServerInfo, features: ServerFeatures)
     const name = await storage.save('external.txt', 'via localhost');
     const url = await storage.url(name, { expiresIn: 60 });
     assert.ok(url.startsWith(`${external}/`), url);
-    const response = await fetch(url);
+    const response = await fetchFresh(url);
     assert.is(response.status, 200);
     assert.is(await response.text(), 'via localhost');
     await storage.close();
@@ -207,10 +207,10 @@ function s3Extras(label: string, server: S3ServerInfo, features: ServerFeatures)
       const name = await storage.save('prefixed/file 1.txt', 'behind a proxy');
       const url = await storage.url(name);
       assert.ok(url.startsWith(`${proxy.url}/s3/${privateBucket}/`), url);
-      assert.is(await (await fetch(url)).text(), 'behind a proxy');
+      assert.is(await (await fetchFresh(url)).text(), 'behind a proxy');
       const pub = createS3Storage({ ...settings, bucket: publicBucket, externalEndpoint: `${proxy.url}/s3` });
       const publicName = await pub.save('prefixed.txt', 'public via proxy');
-      assert.is(await (await fetch(await pub.url(publicName))).text(), 'public via proxy');
+      assert.is(await (await fetchFresh(await pub.url(publicName))).text(), 'public via proxy');
       await storage.close();
       await pub.close();
     } finally {
@@ -222,7 +222,7 @@ function s3Extras(label: string, server: S3ServerInfo, features: ServerFeatures)
     const name = await privateStorage.save('expiring.txt', 'soon gone');
     const url = await privateStorage.url(name, { expiresIn: 1 });
     await new Promise((resolve) => setTimeout(resolve, 2_100));
-    assert.is((await fetch(url)).status, 403);
+    assert.is((await fetchFresh(url)).status, 403);
   });
 
   test('initializeBuckets is idempotent, and makes a formerly public bucket private', async () => {
@@ -239,7 +239,7 @@ function s3Extras(label: string, server: S3ServerInfo, features: ServerFeatures)
     assert.equal(flipped.policyRemoved, [bucket]);
     const storage = createS3Storage({ ...base, bucket });
     const name = await storage.save('now-private.txt', 'x');
-    assert.is((await fetch(`${server.endpoint}/${bucket}/${name}`)).status, 403);
+    assert.is((await fetchFresh(`${server.endpoint}/${bucket}/${name}`)).status, 403);
     await storage.close();
   });
 
@@ -253,7 +253,7 @@ function s3Extras(label: string, server: S3ServerInfo, features: ServerFeatures)
     assert.ok(samePolicy(JSON.parse(stored.Policy ?? '{}') as PolicyDocument, policy), stored.Policy);
     const storage = createS3Storage({ ...base, bucket });
     const name = await storage.save('shared/open.txt', 'shared');
-    assert.is((await fetch(`${server.endpoint}/${bucket}/${name}`)).status, 200);
+    assert.is((await fetchFresh(`${server.endpoint}/${bucket}/${name}`)).status, 200);
     assert.equal((await initializeBuckets({ ...base, bucket, policyHooks: [[bucket, policy]] })).unchanged, [bucket]);
     await storage.close();
   });
@@ -286,7 +286,7 @@ function s3Extras(label: string, server: S3ServerInfo, features: ServerFeatures)
         new PutObjectCommand({ Bucket: privateBucket, Key: key }),
       );
       assert.is(/x-amz-checksum-crc32/i.test(url), mode === 'WHEN_SUPPORTED', 'empty-body CRC signed in');
-      const put = await fetch(url, { method: 'PUT', body: 'presigned body' });
+      const put = await fetchFresh(url, { method: 'PUT', body: 'presigned body' });
       if (mode === 'WHEN_REQUIRED') {
         assert.is(put.status, 200);
         assert.is(await (await storage.open(key)).text(), 'presigned body');
@@ -380,7 +380,7 @@ function s3Extras(label: string, server: S3ServerInfo, features: ServerFeatures)
       S3_URL_EXPIRY_SECONDS: '600',
     });
     const name = await storage.save('env/hello.txt', 'from env');
-    assert.is(await (await fetch(await storage.url(name))).text(), 'from env');
+    assert.is(await (await fetchFresh(await storage.url(name))).text(), 'from env');
     assert.not.ok(JSON.stringify(storage).includes(server.secretKey));
     await storage.close();
   });
@@ -431,7 +431,7 @@ async function postForm(
   for (const [key, value] of Object.entries(upload.fields ?? {}))
     form.append(key, key === 'Content-Type' ? type : value);
   form.append('file', new Blob([body], { type }), 'upload.txt');
-  return fetch(upload.url, { method: 'POST', body: form });
+  return fetchFresh(upload.url, { method: 'POST', body: form });
 }
 
 /** Deletes every object, upload and the bucket itself. */

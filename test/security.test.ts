@@ -17,6 +17,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { fetchFresh } from '../contracts/context.js';
 import { createMinioStorage } from '../drivers/minio/index.js';
 import { createS3Storage } from '../drivers/s3/index.js';
 import type { Storage } from '../src/storage.js';
@@ -75,7 +76,7 @@ function security(kind: Kind, server: S3ServerInfo): void {
 
   /** Sends `probe` without credentials; resolves with the status (see `refusal`). */
   async function send(probe: Probe): Promise<number> {
-    const response = await fetch(`${server.endpoint}${probe.path}`, {
+    const response = await fetchFresh(`${server.endpoint}${probe.path}`, {
       method: probe.method,
       headers: probe.headers,
       body: probe.body,
@@ -130,7 +131,7 @@ function security(kind: Kind, server: S3ServerInfo): void {
   test('a public bucket lets anonymous users GetObject (and HEAD) and nothing else', async () => {
     const bytes = randomBytes(1024);
     const key = await publicStorage.save('open/file.bin', bytes);
-    const get = await fetch(`${server.endpoint}/${publicBucket}/${key}`);
+    const get = await fetchFresh(`${server.endpoint}/${publicBucket}/${key}`);
     assert.is(get.status, 200, 'anonymous GetObject');
     assert.ok(Buffer.from(await get.arrayBuffer()).equals(bytes));
     assert.is(await send({ what: 'HeadObject', method: 'HEAD', path: `/${publicBucket}/${key}` }), 200);
@@ -153,7 +154,7 @@ function security(kind: Kind, server: S3ServerInfo): void {
     const other = await privateStorage.save('signed/other.txt', 'other bytes');
     const url = new URL(await privateStorage.url(key, { expiresIn: 60 }));
     assert.not.ok(url.href.includes(server.secretKey), 'the URL carries no secret key');
-    assert.is(await (await fetch(url)).text(), 'signed bytes');
+    assert.is(await (await fetchFresh(url)).text(), 'signed bytes');
     tally.allowed++;
     const path = `${url.pathname}${url.search}`;
     const longer = new URL(url);
@@ -191,7 +192,7 @@ function security(kind: Kind, server: S3ServerInfo): void {
       { what: 'the upload form for another name', method: 'POST', path, body: form('uploads/theirs.txt') },
       { what: 'the upload form for a name outside', method: 'POST', path, body: form('../escape.txt') },
     ]);
-    const response = await fetch(upload.url, { method: 'POST', body: form('uploads/mine.txt') });
+    const response = await fetchFresh(upload.url, { method: 'POST', body: form('uploads/mine.txt') });
     assert.ok(response.status < 300, `the right upload: ${response.status}`);
     tally.allowed++;
     assert.is(await (await privateStorage.open('uploads/mine.txt')).text(), 'uploaded');
