@@ -29,7 +29,7 @@ import type { Readable } from 'node:stream';
 import type { WriteBody, WriteOptions } from '../../src/driver.js';
 import { StorageError } from '../../src/errors.js';
 import { etagMatches, isPending, multipartEtag, PENDING_METADATA, readHead } from '../../src/object-store.js';
-import { uploadInParts } from '../../src/parts.js';
+import { uploadMultipart } from '../../src/parts.js';
 import { createExclusive, retrying } from '../../src/retry.js';
 import { encodeName } from '../../src/utf8.js';
 import { isPreconditionFailed, mapMinioError, s3Error } from './errors.js';
@@ -229,9 +229,10 @@ async function put(context: MinioContext, name: string, data: Buffer, headers: H
 }
 
 /**
- * Uploads `stream` in parts of `partSize` (one part in memory at a time) and completes
- * with `If-Match: ifMatch` when given. Aborts the upload on any failure; errors are
- * StorageErrors, except a refused completion, which stays a 412 for the caller.
+ * Uploads `stream` in parts of `partSize`, two at a time (src/parts.ts
+ * `uploadMultipart`), and completes with `If-Match: ifMatch` when given. Aborts the
+ * upload on any failure; errors are StorageErrors, except a refused completion, which
+ * stays a 412 for the caller.
  */
 async function uploadParts(
   context: MinioContext,
@@ -242,39 +243,28 @@ async function uploadParts(
 ): Promise<void> {
   const key = context.key(name);
   const map = (error: unknown) => mapMinioError(error, context.errorContext(name));
-  let uploadId: string | undefined;
-  let initiations = 0;
-  const parts: string[] = [];
   try {
-    uploadId = await retrying(
-      context.retry,
-      (attempt) => {
-        initiations = attempt;
-        return context.client.initiateNewMultipartUpload(context.bucket, key, headers);
-      },
-      map,
-    );
-    const id = uploadId;
-    const etags = await uploadInParts(stream, context.partSize, PARALLEL_PARTS, (number, part) =>
-      retrying(context.retry, () => uploadPart(context, key, id, number, part), map),
-    );
-    parts.push(...etags);
-    await retrying(context.retry, () => complete(context, key, uploadId ?? '', parts, ifMatch), map).catch(
-      async (error: unknown) => {
-        // A completion whose answer was lost is retried into 412 or NoSuchUpload; the object tells.
-        if (!(await completed(context, name, parts))) throw error;
-      },
-    );
+    await uploadMultipart(stream, context.partSize, PARALLEL_PARTS, ifMatch !== undefined, {
+      initiate: (attempted) =>
+        retrying(
+          context.retry,
+          (attempt) => {
+            attempted(attempt);
+            return context.client.initiateNewMultipartUpload(context.bucket, key, headers);
+          },
+          map,
+        ),
+      uploadPart: (uploadId, number, part) =>
+        retrying(context.retry, () => uploadPart(context, key, uploadId, number, part), map),
+      complete: (uploadId, etags) =>
+        retrying(context.retry, () => complete(context, key, uploadId, etags, ifMatch), map),
+      completed: (etags) => completed(context, name, etags),
+      abort: (uploadId) => abort(context, key, uploadId),
+      abortOthers: (keep) => abortOthers(context, key, keep),
+    });
   } catch (error) {
-    stream.destroy();
-    if (uploadId !== undefined) await abort(context, key, uploadId);
     if (isPreconditionFailed(error)) throw error;
-    throw mapMinioError(error, context.errorContext(name));
-  } finally {
-    // A retried or failed initiation may have started an upload whose answer was lost.
-    // Under a reservation every upload of the key is this writer's, so none may stay.
-    const unsure = initiations > 1 || (initiations === 1 && uploadId === undefined);
-    if (unsure && ifMatch !== undefined) await abortOthers(context, key, uploadId);
+    throw map(error);
   }
 }
 

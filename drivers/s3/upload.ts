@@ -40,7 +40,7 @@ import {
 import type { WriteBody, WriteOptions } from '../../src/driver.js';
 import { StorageError } from '../../src/errors.js';
 import { etagMatches, isPending, multipartEtag, PENDING_METADATA, readHead } from '../../src/object-store.js';
-import { uploadInParts } from '../../src/parts.js';
+import { uploadMultipart } from '../../src/parts.js';
 import { createExclusive, type RetryPolicy } from '../../src/retry.js';
 import { retryingClient } from './client.js';
 import { isPreconditionFailure, mapS3Error, type S3ErrorContext } from './errors.js';
@@ -88,7 +88,10 @@ export async function writeObject(
     await streamUpload(context, name, rest, attributes, undefined);
     return name;
   }
-  const reservation = await reserve(context, name, options);
+  const reservation = await reserve(context, name, options).catch((error: unknown) => {
+    rest.destroy();
+    throw error;
+  });
   try {
     await streamUpload(context, reservation.name, rest, attributes, reservation.etag);
     return reservation.name;
@@ -202,14 +205,13 @@ export async function reserve(context: WriterContext, name: string, options: Wri
 }
 
 /**
- * Parts of a multipart upload sent at once is `queueSize` (src/parts.ts): each in a
- * reusable buffer of the part size, so memory stays at about partSize × queueSize
- * whatever the length, and part sizes double after every 1,000 parts so that a stream
- * of unknown length is not limited by S3's 10,000 parts. (lib-storage's `Upload`
- * allocated a fresh buffer per part, which V8 frees only at its next collection: a
- * 1 GiB save peaked at +91 MiB in 8 MiB parts, 3 at a time; docs/benchmarks.md.)
- * `ifMatch` makes the completion replace only that ETag. Aborts the multipart upload
- * on any failure.
+ * Uploads `stream` in parts (src/parts.ts `uploadMultipart`), `queueSize` at a time, each
+ * in a reusable buffer of the part size, so memory stays at about partSize × queueSize
+ * whatever the length; part sizes double after every 1,000 parts so that a stream of
+ * unknown length is not limited by S3's 10,000 parts. (lib-storage's `Upload` allocated
+ * a fresh buffer per part, which V8 frees only at its next collection: a 1 GiB save
+ * peaked at +91 MiB in 8 MiB parts, 3 at a time; docs/benchmarks.md.) `ifMatch` makes
+ * the completion replace only that ETag. Aborts the multipart upload on any failure.
  */
 async function streamUpload(
   context: WriterContext,
@@ -218,7 +220,6 @@ async function streamUpload(
   attributes: ObjectAttributes,
   ifMatch: string | undefined,
 ): Promise<void> {
-  const record: UploadRecord = { uploadId: undefined, initiations: 0, parts: [] };
   const target = { Bucket: context.bucket, Key: key };
   // As lib-storage does: with WHEN_SUPPORTED (AWS) every part carries a CRC32, which the
   // upload must announce and the completion must list.
@@ -226,61 +227,51 @@ async function streamUpload(
     (await context.client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED'
       ? ChecksumAlgorithm.CRC32
       : undefined;
+  const checksums: (string | undefined)[] = [];
   try {
-    record.initiations = 1;
-    const created = await context.client.send(
-      new CreateMultipartUploadCommand({ ...target, ...attributes, ChecksumAlgorithm: algorithm }),
-    );
-    const { UploadId } = created;
-    record.uploadId = UploadId;
-    record.initiations = created.$metadata.attempts ?? 1;
-    if (UploadId === undefined) throw new Error('CreateMultipartUpload answered without an UploadId');
-    await uploadInParts(stream, context.partSize, context.queueSize, async (number, part) => {
-      const output = await context.client.send(
-        new UploadPartCommand({ ...target, UploadId, PartNumber: number, Body: part, ChecksumAlgorithm: algorithm }),
-      );
-      if (output.ETag === undefined) throw new Error(`UploadPart ${number} answered without an ETag`);
-      record.parts.push({ PartNumber: number, ETag: output.ETag, ChecksumCRC32: output.ChecksumCRC32 });
-      return output.ETag;
+    await uploadMultipart(stream, context.partSize, context.queueSize, ifMatch !== undefined, {
+      initiate: async (attempted) => {
+        attempted(1);
+        const created = await context.client.send(
+          new CreateMultipartUploadCommand({ ...target, ...attributes, ChecksumAlgorithm: algorithm }),
+        );
+        attempted(created.$metadata.attempts ?? 1);
+        if (created.UploadId === undefined) throw new Error('CreateMultipartUpload answered without an UploadId');
+        return created.UploadId;
+      },
+      uploadPart: async (UploadId, number, part) => {
+        const output = await context.client.send(
+          new UploadPartCommand({ ...target, UploadId, PartNumber: number, Body: part, ChecksumAlgorithm: algorithm }),
+        );
+        if (output.ETag === undefined) throw new Error(`UploadPart ${number} answered without an ETag`);
+        checksums[number - 1] = output.ChecksumCRC32;
+        return output.ETag;
+      },
+      complete: async (UploadId, etags) => {
+        const Parts = etags.map((ETag, index) => ({ PartNumber: index + 1, ETag, ChecksumCRC32: checksums[index] }));
+        await context.client.send(
+          new CompleteMultipartUploadCommand({
+            ...target,
+            UploadId,
+            MultipartUpload: { Parts },
+            ...(ifMatch !== undefined && context.conditionalWrites ? { IfMatch: ifMatch } : {}),
+          }),
+        );
+      },
+      completed: (etags) => completed(context, key, etags),
+      abort: (uploadId) => abortUpload(context, key, uploadId).catch(() => {}),
+      abortOthers: (keep) => abortOthers(context, key, keep),
     });
-    record.parts.sort((a, b) => a.PartNumber - b.PartNumber);
-    await context.client.send(
-      new CompleteMultipartUploadCommand({
-        ...target,
-        UploadId,
-        MultipartUpload: { Parts: record.parts },
-        ...(ifMatch !== undefined && context.conditionalWrites ? { IfMatch: ifMatch } : {}),
-      }),
-    );
   } catch (error) {
-    // A completion whose answer was lost is retried into 412 or NoSuchUpload; the object tells.
-    if (record.parts.length > 0 && (await completed(context, key, record))) return;
-    stream.destroy();
-    if (record.uploadId !== undefined) await abortUpload(context, key, record.uploadId).catch(() => {});
     if (isPreconditionFailure(error)) throw error;
     throw mapS3Error(error, context.errorContext(key));
-  } finally {
-    // A retried or failed initiation may have started an upload whose answer was lost.
-    // Under a reservation every upload of the key is this writer's, so none may stay.
-    const unsure = record.initiations > 1 || (record.initiations === 1 && record.uploadId === undefined);
-    if (unsure && ifMatch !== undefined) await abortOthers(context, key, record.uploadId);
   }
 }
 
-/** What this writer knows of its multipart upload. */
-interface UploadRecord {
-  uploadId: string | undefined;
-  /** Attempts CreateMultipartUpload took (1 when it failed: how many is not known). */
-  initiations: number;
-  /** The parts uploaded, as CompleteMultipartUpload lists them. */
-  parts: { PartNumber: number; ETag: string; ChecksumCRC32?: string | undefined }[];
-}
-
-/** Whether `key` is the completed upload of the recorded parts (its multipart ETag), not a reservation. */
-async function completed(context: WriterContext, key: string, record: UploadRecord): Promise<boolean> {
+/** Whether `key` is the completed upload of `etags` (its multipart ETag), not a reservation. */
+async function completed(context: WriterContext, key: string, etags: string[]): Promise<boolean> {
   try {
     const head = await context.client.send(new HeadObjectCommand({ Bucket: context.bucket, Key: key }));
-    const etags = [...record.parts].sort((a, b) => a.PartNumber - b.PartNumber).map((part) => part.ETag);
     return !isPending(head.Metadata) && head.ETag?.replace(/"/g, '') === multipartEtag(etags);
   } catch {
     return false;
