@@ -45,7 +45,7 @@ export const fileSystemEntry: DriverEntry<FileSystemOptions> = {
 };
 
 const DEFAULT_LOCATION = './storage';
-const DEFAULT_STATIC_LOCATION = './static';
+const DEFAULT_STATIC_LOCATION = './staticfiles';
 
 function octal(env: EnvReader, variable: string): number | undefined {
   const raw = env.string(variable);
