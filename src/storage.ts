@@ -18,7 +18,15 @@ import type {
   WriteOptions,
 } from './driver.js';
 import { isStorageError, type Operation, StorageError, withContext } from './errors.js';
-import { generateFilename, getValidName, nameCandidates, normalizeName, normalizePrefix } from './names.js';
+import {
+  exceedsMaxLength,
+  generateFilename,
+  getValidName,
+  nameCandidates,
+  nameLength,
+  normalizeName,
+  normalizePrefix,
+} from './names.js';
 import { StoredFile } from './stored-file.js';
 import { compareNames } from './utf8.js';
 
@@ -85,10 +93,10 @@ export class Storage<D extends Driver = Driver> {
       const key = normalizeName(name);
       const writeOptions = this.#writeOptions(key, options);
       const first = this.replaceExisting ? key : writeOptions.nextName();
-      if (this.replaceExisting && options.maxLength !== undefined && key.length > options.maxLength) {
+      if (this.replaceExisting && exceedsMaxLength(key, options.maxLength)) {
         throw new StorageError(
           'INVALID_NAME',
-          `The name is ${key.length} characters long, more than maxLength ${options.maxLength}.`,
+          `The name is ${nameLength(key)} characters long, more than maxLength ${options.maxLength}.`,
         );
       }
       return this.driver.write(first, toWriteBody(content, key), writeOptions);
