@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rejectsWith } from '../../contracts/context.js';
 import { createFileSystemStorage } from '../../drivers/fs/index.js';
 import { createMemoryStorage } from '../../drivers/memory/index.js';
 import { checkSyncTarget, localFiles, SHA256_METADATA, type SyncOptions, syncFiles } from '../../src/cli/sync.js';
-import { rejectsWith } from '../../contracts/context.js';
 
 const test = suite('sync');
 const dir = mkdtempSync(join(tmpdir(), 'stowage-sync-'));
