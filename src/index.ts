@@ -17,6 +17,8 @@ export { guessContentType } from './content.js';
 export type {
   ByteRange,
   Capabilities,
+  CleanupOptions,
+  CleanupReport,
   Driver,
   FileStat,
   HealthStatus,

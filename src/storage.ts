@@ -9,6 +9,8 @@ import { type Content, guessContentType, toWriteBody } from './content.js';
 import type {
   ByteRange,
   Capabilities,
+  CleanupOptions,
+  CleanupReport,
   Driver,
   FileStat,
   HealthStatus,
@@ -245,6 +247,28 @@ export class Storage<D extends Driver = Driver> {
     } catch (error) {
       throw withContext(error, 'generateFilename', name);
     }
+  }
+
+  /**
+   * Removes what killed writes left behind (reservations and incomplete multipart
+   * uploads on MinIO and S3) older than `olderThan` milliseconds (default 24 h), under
+   * this storage's bucket and prefix; never an upload still being written. Resolves
+   * with what was removed. UNSUPPORTED on drivers that leave nothing (memory, fs).
+   */
+  async cleanup(options: CleanupOptions = {}): Promise<CleanupReport> {
+    return this.#run('cleanup', undefined, async () => {
+      const { olderThan } = options;
+      if (olderThan !== undefined && (!Number.isFinite(olderThan) || olderThan < 0)) {
+        throw new StorageError(
+          'INVALID_CONFIG',
+          `olderThan must be a number of milliseconds, 0 or more (got ${olderThan}).`,
+        );
+      }
+      if (!this.driver.cleanup) {
+        throw new StorageError('UNSUPPORTED', `The ${this.driver.name} driver leaves nothing to clean up.`);
+      }
+      return this.driver.cleanup(options);
+    });
   }
 
   /** Copies `from` to `to` (server-side where the driver can); resolves with the name stored. */
