@@ -5,8 +5,10 @@
  * Every case runs on both drivers; the request-level ones against a local stub server,
  * the others against the test S3 server (MinIO).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fetchFresh, throwsWith } from '../contracts/context.js';
@@ -203,6 +205,24 @@ for (const kind of KINDS) {
     assert.is(await storage.url('a b.txt', { download: false }), 'http://127.0.0.1:9/media/a%20b.txt');
   });
 }
+
+options('the object-store core imports no SDK, no driver and not the facade', () => {
+  const root = join(import.meta.dirname, '..');
+  const core = [
+    ...readdirSync(join(root, 'src/object-store')).map((file) => `src/object-store/${file}`),
+    ...['object-store', 'parts', 'retry', 's3-errors', 'buckets'].map((file) => `src/${file}.ts`),
+  ];
+  for (const file of core) {
+    const imports = [...readFileSync(join(root, file), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1] ?? '');
+    for (const target of imports) {
+      assert.not.match(
+        target,
+        /^(minio|@aws-sdk\/)|drivers\/|\/storage\.js$|\/registry\.js$/,
+        `${file} imports ${target}`,
+      );
+    }
+  }
+});
 
 options.run();
 
