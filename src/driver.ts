@@ -217,6 +217,11 @@ export interface Driver {
   isAvailable?(): Promise<HealthStatus>;
   /** Creates the configured buckets and sets their policies (capabilities.bucketManagement); idempotent. */
   initializeBuckets?(): Promise<InitializeReport>;
+  /**
+   * Removes what killed writes left (object stores: reservations and incomplete
+   * multipart uploads) older than `options.olderThan`, never one still being written.
+   */
+  cleanup?(options: CleanupOptions): Promise<CleanupReport>;
   /** Releases sockets, servers and timers. */
   close?(): Promise<void>;
 }
@@ -232,4 +237,27 @@ export interface DriverEntry<Options extends object = object> {
   create(options: Options): Storage;
   /** Reads and validates the driver's environment variables for one storage alias. */
   optionsFromEnv(env: EnvReader, alias: StorageAlias): Options;
+}
+
+/** What `cleanup` removes: leftovers older than `olderThan`. */
+export interface CleanupOptions {
+  /** Milliseconds; only leftovers older than this are removed (default 24 h). */
+  olderThan?: number | undefined;
+  /** Report what would be removed, remove nothing. */
+  dryRun?: boolean | undefined;
+  /** Called with the number of leftovers found so far, as the search goes. */
+  onProgress?: ((found: number) => void) | undefined;
+}
+
+/** What `cleanup` removed (or, with dryRun, would remove), sorted by name. */
+export interface CleanupReport {
+  /** Incomplete multipart uploads aborted, with when they last received a part. */
+  uploads: { name: string; uploadId: string; lastActivity: string }[];
+  /** Reservations (empty objects with the pending marker) deleted. */
+  reservations: { name: string; lastModified: string }[];
+  /** Leftover-looking things left alone, and why. */
+  kept: { name: string; kind: 'upload' | 'reservation'; reason: string }[];
+  dryRun: boolean;
+  /** The threshold used, in milliseconds. */
+  olderThan: number;
 }

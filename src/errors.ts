@@ -35,6 +35,7 @@ export type Operation =
   | 'generateFilename'
   | 'copy'
   | 'move'
+  | 'cleanup'
   | 'createUploadUrl'
   | 'isAvailable'
   | 'initializeBuckets'

@@ -11,6 +11,8 @@ export { guessContentType } from './content.js';
 export type {
   ByteRange,
   Capabilities,
+  CleanupOptions,
+  CleanupReport,
   Driver,
   DriverEntry,
   FileStat,

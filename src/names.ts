@@ -25,10 +25,20 @@ const WINDOWS_DRIVE = /^[A-Za-z]:/;
 export const RESERVED_SEGMENT_PREFIX = '.stowage-partial-';
 
 /**
- * Checks a name and returns its canonical form: `.` segments and repeated slashes are
- * dropped. Rejects with INVALID_NAME, before any I/O, names that are empty, absolute
- * (`/x`, `\x`, `C:x`), contain a `..` segment (with `/` or `\` as separator), a NUL or
- * control character or a lone surrogate, end in a separator, have a segment starting
+ * Characters Python's `str.strip()` removes (`str.isspace()`: Unicode category Zs and
+ * bidirectional classes WS, B and S), which is what Django's `get_valid_filename` trims.
+ * Not JavaScript's `trim()` set: that keeps U+001C–U+001F and U+0085 and removes U+FEFF.
+ */
+const PYTHON_WHITESPACE = String.raw`\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000`;
+const SURROUNDING_PYTHON_WHITESPACE = new RegExp(`^[${PYTHON_WHITESPACE}]+|[${PYTHON_WHITESPACE}]+$`, 'g');
+
+/**
+ * Checks a name and returns its canonical form: a backslash is a separator (as in
+ * Django's `get_available_name` and `generate_filename`: `a\b.txt` is `a/b.txt`), and
+ * `.` segments and repeated slashes are dropped. Rejects with INVALID_NAME, before any
+ * I/O, names that are empty, absolute (`/x`, `\x`, `C:x`), contain a `..` segment, a NUL
+ * or control character or a lone surrogate, end in a separator or in a `.` segment (`a/`,
+ * `a/.`: no file name, as Django's `validate_file_name` says), have a segment starting
  * with `.stowage-partial-` (temporary files) or exceed the length limits.
  */
 export function normalizeName(name: string): string {
@@ -39,17 +49,17 @@ export function normalizeName(name: string): string {
   if (LONE_SURROGATE.test(name)) {
     throw invalid(name, 'names must be well-formed Unicode (a lone UTF-16 surrogate has no UTF-8 form)');
   }
-  if (name.startsWith('/') || name.startsWith('\\') || WINDOWS_DRIVE.test(name)) {
+  const slashed = name.replace(/\\/g, '/');
+  if (slashed.startsWith('/') || WINDOWS_DRIVE.test(name)) {
     throw invalid(name, 'names are relative to the storage root; remove the leading / or drive');
   }
-  // Django treats backslashes as separators when it looks for traversal; so do we.
-  if (name.split(/[/\\]/).includes('..')) {
+  if (slashed.split('/').includes('..')) {
     throw invalid(name, 'names may not contain ".." segments');
   }
-  if (name.endsWith('/')) {
-    throw invalid(name, 'a name must end in a file name, not in "/"');
+  if (slashed.endsWith('/') || slashed === '.' || slashed.endsWith('/.')) {
+    throw invalid(name, `a name must end in a file name, not in "${slashed.endsWith('/') ? '/' : '.'}"`);
   }
-  const segments = name.split('/').filter((segment) => segment !== '' && segment !== '.');
+  const segments = slashed.split('/').filter((segment) => segment !== '' && segment !== '.');
   if (segments.some((segment) => segment.startsWith(RESERVED_SEGMENT_PREFIX))) {
     throw invalid(name, `names may not start with ${RESERVED_SEGMENT_PREFIX} (stowage's temporary files)`);
   }
@@ -65,6 +75,24 @@ export function normalizeName(name: string): string {
 }
 
 /**
+ * The length of a name as Django (Python's `len`) counts it: in code points, so an
+ * astral character such as 😀 or 𝐀 is one, not two UTF-16 code units.
+ */
+export function nameLength(name: string): number {
+  let length = 0;
+  for (const _ of name) length++;
+  return length;
+}
+
+/**
+ * True when `name` is longer than `maxLength` code points. `undefined` and 0 mean no
+ * limit, as Django's `if max_length and len(name) > max_length` reads them.
+ */
+export function exceedsMaxLength(name: string, maxLength: number | undefined): boolean {
+  return maxLength !== undefined && maxLength !== 0 && nameLength(name) > maxLength;
+}
+
+/**
  * Normalises a directory path for listdir/list: like `normalizeName`, but the empty
  * string (the root) and a trailing slash are allowed. Returns '' or 'a/b/' (with slash).
  */
@@ -75,12 +103,12 @@ export function normalizePrefix(path: string): string {
 }
 
 /**
- * Django's `get_valid_filename`: strips surrounding whitespace, turns spaces into
- * underscores and drops everything that is not alphanumeric, dash, underscore or dot.
+ * Django's `get_valid_filename`: strips surrounding whitespace (Python's `str.strip()`
+ * set), turns spaces into underscores and drops everything that is not alphanumeric, dash, underscore or dot.
  */
 export function getValidName(name: string): string {
   const cleaned = String(name)
-    .trim()
+    .replace(SURROUNDING_PYTHON_WHITESPACE, '')
     .replace(/ /g, '_')
     .replace(/[^-\p{L}\p{N}_.]/gu, '');
   if (cleaned === '' || cleaned === '.' || cleaned === '..') {
@@ -91,15 +119,16 @@ export function getValidName(name: string): string {
 
 /**
  * Django's `generate_filename`: keeps the directory part (which may not contain `..`)
- * and applies `getValidName` to the file name.
+ * and applies `getValidName` to the file name; backslashes are separators. The result is
+ * a name `save` accepts: an absolute directory (`/abs.txt`), which Django returns and
+ * its `save` then refuses, is INVALID_NAME here.
  */
 export function generateFilename(filename: string): string {
   const name = String(filename).replace(/\\/g, '/');
   const slash = name.lastIndexOf('/');
-  const dir = slash === -1 ? '' : name.slice(0, slash);
+  const dir = name.slice(0, slash + 1);
   if (dir.split('/').includes('..')) throw invalid(filename, 'the directory may not contain ".."');
-  const file = getValidName(name.slice(slash + 1));
-  return normalizeName(dir === '' ? file : `${dir}/${file}`);
+  return normalizeName(`${dir}${getValidName(name.slice(slash + 1))}`);
 }
 
 /** A name split as Django splits it: `a/b/photo.tar.gz` → dir `a/b`, root `photo`, ext `.tar.gz`. */
@@ -133,7 +162,8 @@ export function alternativeName({ dir, root, ext }: NameParts): string {
 /**
  * A source of candidate names for one save, following Django's `get_available_name`:
  * the name itself first (when it fits `maxLength`), then alternatives, truncating the
- * root so each fits. Throws INVALID_NAME when the root would be truncated to nothing.
+ * root so each fits. Lengths are counted in code points (`nameLength`); 0 means no
+ * limit. Throws INVALID_NAME when the root would be truncated to nothing.
  */
 export function nameCandidates(name: string, maxLength?: number): () => string {
   const parts = splitName(name);
@@ -141,12 +171,12 @@ export function nameCandidates(name: string, maxLength?: number): () => string {
   return () => {
     if (first) {
       first = false;
-      if (maxLength === undefined || name.length <= maxLength) return name;
+      if (!exceedsMaxLength(name, maxLength)) return name;
     }
     let candidate = alternativeName(parts);
-    if (maxLength !== undefined && candidate.length > maxLength) {
-      const truncation = candidate.length - maxLength;
-      parts.root = parts.root.slice(0, -truncation);
+    if (maxLength !== undefined && exceedsMaxLength(candidate, maxLength)) {
+      const truncation = nameLength(candidate) - maxLength;
+      parts.root = Array.from(parts.root).slice(0, -truncation).join('');
       if (parts.root === '') {
         throw invalid(name, `no available name fits in ${maxLength} characters; allow a longer maxLength`);
       }

@@ -9,6 +9,8 @@ import {
   type ByteRange,
   CAPABILITY_METHODS,
   type Capabilities,
+  type CleanupOptions,
+  type CleanupReport,
   type Driver,
   type FileStat,
   type HealthStatus,
@@ -19,7 +21,15 @@ import {
   type WriteOptions,
 } from './driver.js';
 import { isStorageError, type Operation, StorageError, withContext } from './errors.js';
-import { generateFilename, getValidName, nameCandidates, normalizeName, normalizePrefix } from './names.js';
+import {
+  exceedsMaxLength,
+  generateFilename,
+  getValidName,
+  nameCandidates,
+  nameLength,
+  normalizeName,
+  normalizePrefix,
+} from './names.js';
 import { StoredFile } from './stored-file.js';
 import { compareNames } from './utf8.js';
 
@@ -107,10 +117,10 @@ export class Storage<D extends Driver = Driver> {
       const key = normalizeName(name);
       const writeOptions = this.#writeOptions(key, options);
       const first = this.replaceExisting ? key : writeOptions.nextName();
-      if (this.replaceExisting && options.maxLength !== undefined && key.length > options.maxLength) {
+      if (this.replaceExisting && exceedsMaxLength(key, options.maxLength)) {
         throw new StorageError(
           'INVALID_NAME',
-          `The name is ${key.length} characters long, more than maxLength ${options.maxLength}.`,
+          `The name is ${nameLength(key)} characters long, more than maxLength ${options.maxLength}.`,
         );
       }
       return this.driver.write(first, toWriteBody(content, key), writeOptions);
@@ -259,6 +269,28 @@ export class Storage<D extends Driver = Driver> {
     } catch (error) {
       throw withContext(error, 'generateFilename', name);
     }
+  }
+
+  /**
+   * Removes what killed writes left behind (reservations and incomplete multipart
+   * uploads on MinIO and S3) older than `olderThan` milliseconds (default 24 h), under
+   * this storage's bucket and prefix; never an upload still being written. Resolves
+   * with what was removed. UNSUPPORTED on drivers that leave nothing (memory, fs).
+   */
+  async cleanup(options: CleanupOptions = {}): Promise<CleanupReport> {
+    return this.#run('cleanup', undefined, async () => {
+      const { olderThan } = options;
+      if (olderThan !== undefined && (!Number.isFinite(olderThan) || olderThan < 0)) {
+        throw new StorageError(
+          'INVALID_CONFIG',
+          `olderThan must be a number of milliseconds, 0 or more (got ${olderThan}).`,
+        );
+      }
+      if (!this.driver.cleanup) {
+        throw new StorageError('UNSUPPORTED', `The ${this.driver.name} driver leaves nothing to clean up.`);
+      }
+      return this.driver.cleanup(options);
+    });
   }
 
   /**

@@ -1,5 +1,5 @@
 /** The built CLI against the fs driver in a temporary directory: every file command and sync. */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -116,6 +116,24 @@ test('sync --storage default writes to the media storage; human output ends with
   assert.match(result.stdout, 'upload collected/index.html');
   assert.match(result.stdout.trimEnd().split('\n').pop() ?? '', /^2 uploaded, 0 unchanged, 0 deleted, 0 failed$/);
   assert.is(readFileSync(join(media, 'collected/index.html'), 'utf8'), '<h1>changed</h1>');
+});
+
+test('sync into its own source is refused with one line and nothing written; the default static location is apart', async () => {
+  const project = join(work, 'project');
+  mkdirSync(join(project, 'static/css'), { recursive: true });
+  writeFileSync(join(project, 'static/css/site.css'), 'body{}');
+  const inProject = (args: string[], extra: Record<string, string> = {}) =>
+    stowage(args, { env: { STORAGE_DRIVER: 'fs', ...extra }, cwd: project });
+  const refused = await inProject(['sync', 'static', 'assets'], { STORAGE_FS_STATIC_LOCATION: './static' });
+  assert.is(refused.code, EXIT.CONFIG, refused.stderr);
+  assert.is(refused.stdout, '');
+  assert.is(refused.stderr.trimEnd().split('\n').length, 1, refused.stderr);
+  assert.match(refused.stderr, 'lies inside the source directory');
+  assert.equal(readdirSync(join(project, 'static')), ['css'], 'nothing written into the source');
+  // The default (./staticfiles) is beside ./static, so the usual command just works.
+  ok(await inProject(['sync', 'static']));
+  assert.is(readFileSync(join(project, 'staticfiles/css/site.css'), 'utf8'), 'body{}');
+  assert.equal(readdirSync(join(project, 'static')), ['css']);
 });
 
 test('sync of a missing directory exits 3', async () => {

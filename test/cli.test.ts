@@ -12,7 +12,7 @@ import { ROOT, requireBuiltCli, stowage } from './support/cli.js';
 
 const test = suite('cli');
 const MEMORY = { STORAGE_DRIVER: 'memory' };
-const COMMANDS = ['put', 'get', 'ls', 'url', 'rm', 'sync', 'init-buckets', 'health'];
+const COMMANDS = ['put', 'get', 'ls', 'url', 'rm', 'sync', 'init-buckets', 'health', 'gc'];
 
 test.before(requireBuiltCli);
 

@@ -18,7 +18,7 @@ export const FS_OPTIONS = defineOptions('fs', {
     required: true,
     requiredBecause: 'the directory that holds the files',
     env: { default: 'STORAGE_FS_LOCATION', static: 'STORAGE_FS_STATIC_LOCATION' },
-    envDefault: { perAlias: { default: './storage', static: './static' } },
+    envDefault: { perAlias: { default: './storage', static: './staticfiles' } },
     doc: "directory holding the files (Django's `MEDIA_ROOT`, `STATIC_ROOT` for static); created on the first write; relative to the working directory",
   }),
   /**

@@ -203,6 +203,7 @@ export class MinioTransport implements ObjectTransport {
       number: Number(text(part, 'PartNumber')),
       etag: text(part, 'ETag') ?? '',
       size: Number(text(part, 'Size') ?? 0),
+      lastModified: dateOf(text(part, 'LastModified')),
     }));
     const marker = text(xml, 'NextPartNumberMarker');
     return { parts, next: text(xml, 'IsTruncated') === 'true' && marker !== undefined ? Number(marker) : undefined };

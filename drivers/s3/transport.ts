@@ -250,6 +250,7 @@ export class S3Transport implements ObjectTransport {
       etag: part.ETag ?? '',
       size: part.Size ?? 0,
       checksum: part.ChecksumCRC32,
+      lastModified: part.LastModified,
     }));
     const marker = page.NextPartNumberMarker;
     return { parts, next: page.IsTruncated && marker !== undefined ? Number(marker) : undefined };

@@ -10,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { StorageError } from '../errors.js';
 import { STORAGE_ALIASES } from '../registry.js';
 import { healthCommand, initBucketsCommand } from './commands/admin.js';
+import { gcCommand } from './commands/gc.js';
 import { lsCommand, rmCommand, urlCommand } from './commands/objects.js';
 import { syncCommand } from './commands/sync.js';
 import { getCommand, putCommand } from './commands/transfer.js';
@@ -40,6 +41,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     syncCommand,
     initBucketsCommand,
     healthCommand,
+    gcCommand,
   ]) {
     register(program, run);
   }

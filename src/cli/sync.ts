@@ -9,10 +9,11 @@
  * compared first, so a changed file is usually detected without reading anything back.
  */
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { FileSystemDriver } from '../../drivers/fs/driver.js';
 import type { FileStat } from '../driver.js';
-import { isStorageError, type StorageErrorCode, withContext } from '../errors.js';
+import { isStorageError, StorageError, type StorageErrorCode, withContext } from '../errors.js';
 import { Storage } from '../storage.js';
 import { localError, localSha256, sha256Of } from './local-files.js';
 import type { Progress } from './progress.js';
@@ -98,6 +99,39 @@ export async function syncFiles(
   return report;
 }
 
+/**
+ * Refuses (INVALID_CONFIG, before anything is read or written) a sync whose target
+ * directory on disk is `dir`, lies inside it, or contains it: each sync would upload
+ * its own output again, one level deeper, or `--delete` would remove the source. Only
+ * the fs driver has a target on disk. Django refuses the same configuration
+ * (STATIC_ROOT inside STATICFILES_DIRS).
+ */
+export async function checkSyncTarget(storage: Storage, dir: string, prefix: string): Promise<void> {
+  const driver = storage.driver;
+  if (!(driver instanceof FileSystemDriver) || driver.name !== 'fs') return;
+  const source = await realpath(dir).catch((error: unknown) => {
+    throw localError(error, dir);
+  });
+  const target = join(await realpathOfExisting(driver.location), prefix.replace(/^\/+/, ''));
+  const overlap =
+    target === source
+      ? 'is the source directory'
+      : contains(source, target)
+        ? 'lies inside the source directory'
+        : contains(target, source)
+          ? 'contains the source directory'
+          : undefined;
+  if (overlap !== undefined) {
+    throw new StorageError(
+      'INVALID_CONFIG',
+      `sync refused: the target ${target} ${overlap} ${source}, so every sync would upload its own output ` +
+        '(or --delete remove the source); set STORAGE_FS_STATIC_LOCATION (STORAGE_FS_LOCATION with --storage default) ' +
+        'or the prefix to a place outside the source directory.',
+      { operation: 'configure' },
+    );
+  }
+}
+
 /** Every regular file under `dir` with the object name it syncs to, sorted by name. */
 export async function localFiles(dir: string, prefix: string, all: boolean): Promise<LocalFile[]> {
   const base = prefix.replace(/^\/+|\/+$/g, '');
@@ -121,6 +155,24 @@ export async function localFiles(dir: string, prefix: string, all: boolean): Pro
   }
   await walk(dir, '');
   return found.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** True when `inner` lies strictly inside `outer` (both absolute). */
+function contains(outer: string, inner: string): boolean {
+  const path = relative(outer, inner);
+  return path !== '' && !path.startsWith('..') && !isAbsolute(path);
+}
+
+/** The real path of `path`, or of its deepest existing ancestor with the rest appended. */
+async function realpathOfExisting(path: string): Promise<string> {
+  const absolute = resolve(path);
+  try {
+    return await realpath(absolute);
+  } catch {
+    const parent = resolve(absolute, '..');
+    if (parent === absolute) return absolute;
+    return join(await realpathOfExisting(parent), relative(parent, absolute));
+  }
 }
 
 async function listRemote(storage: Storage, prefix: string): Promise<Map<string, FileStat>> {

@@ -17,6 +17,8 @@ import {
 } from '../buckets.js';
 import type {
   Capabilities,
+  CleanupOptions,
+  CleanupReport,
   Driver,
   FileStat,
   HealthStatus,
@@ -42,6 +44,7 @@ import {
 } from '../object-store.js';
 import type { RetryPolicy } from '../retry.js';
 import { compareNames, encodeName } from '../utf8.js';
+import { cleanup } from './cleanup.js';
 import { Requests } from './requests.js';
 import type { ListedObject, ObjectHead, ObjectTransport } from './transport.js';
 import { copyObject, type WriteTarget, writeObject } from './write.js';
@@ -257,6 +260,12 @@ export class ObjectStoreDriver implements Driver {
   /** Creates the configured buckets and sets their policies; idempotent, and reports what changed. */
   async initializeBuckets(): Promise<InitializeReport> {
     return initializeBuckets(this.#admin, this.#settings.plan);
+  }
+
+  /** Aborts stale multipart uploads and deletes stale reservations under the key prefix (cleanup.ts). */
+  async cleanup(options: CleanupOptions): Promise<CleanupReport> {
+    await this.#ready();
+    return cleanup({ requests: this.#requests, bucket: this.bucket, keyPrefix: this.#settings.keyPrefix }, options);
   }
 
   async close(): Promise<void> {

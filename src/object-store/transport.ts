@@ -94,7 +94,8 @@ export interface UploadPage {
 }
 
 export interface PartPage {
-  parts: (UploadedPart & { size: number })[];
+  /** `lastModified`: when the part was uploaded, where the server says. */
+  parts: (UploadedPart & { size: number; lastModified?: Date | undefined })[];
   /** The part-number marker of the next page; undefined on the last. */
   next?: number | undefined;
 }

@@ -51,7 +51,7 @@ test('STORAGE_DRIVER unset: fs under ./storage, memory when NODE_ENV=test', asyn
   assert.instance(plain.driver, FileSystemDriver);
   assert.is((plain.driver as FileSystemDriver).location, resolve('storage'));
   const statics = await createStoragesFromEnv({});
-  assert.is((statics.static.driver as FileSystemDriver).location, resolve('static'));
+  assert.is((statics.static.driver as FileSystemDriver).location, resolve('staticfiles'));
   assert.instance((await createStorageFromEnv({ NODE_ENV: 'test' })).driver, MemoryDriver);
 });
 

@@ -6,6 +6,7 @@ import {
   getValidName,
   MAX_NAME_BYTES,
   nameCandidates,
+  nameLength,
   normalizeName,
   normalizePrefix,
   splitName,
@@ -29,7 +30,22 @@ test('normalizeName drops "." segments and repeated slashes', () => {
 });
 
 test('normalizeName rejects what could escape or confuse', () => {
-  for (const name of ['', '/a', '\\a', 'C:a', 'a/../b', '..', 'a\\..\\b', 'a/', 'a\u0000', 'a\nb', '.', './']) {
+  for (const name of [
+    '',
+    '/a',
+    '\\a',
+    'C:a',
+    'a/../b',
+    '..',
+    'a\\..\\b',
+    'a/',
+    'a\u0000',
+    'a\nb',
+    '.',
+    './',
+    'x.txt/.',
+    'a/.',
+  ]) {
     assert.ok(
       invalid(() => normalizeName(name)),
       JSON.stringify(name),
@@ -110,6 +126,56 @@ test('getValidName and generateFilename match Django', () => {
   assert.is(generateFilename('a/b/c d.txt'), 'a/b/c_d.txt');
   assert.is(generateFilename('x.txt'), 'x.txt');
   assert.ok(invalid(() => generateFilename('a/../b.txt')));
+});
+
+test('maxLength counts code points, as Python does; truncation never splits a surrogate pair', () => {
+  const bold = 'up/𝐀𝐀𝐀𝐀𝐀𝐀𝐀𝐀𝐀.txt';
+  assert.is(nameLength(bold), 16);
+  assert.is(nameCandidates(bold, 20)(), bold, 'fits in 20 characters, as in Django');
+  const emoji = `${'😀'.repeat(12)}.txt`;
+  const next = nameCandidates(emoji, 16);
+  assert.is(next(), emoji);
+  const alt = next();
+  assert.is(nameLength(alt), 16);
+  assert.match(alt, /^(😀){4}_[A-Za-z0-9]{7}\.txt$/u);
+  assert.is(normalizeName(alt), alt, 'well-formed: no lone surrogate');
+});
+
+test('maxLength 0 means no limit, as in Django', () => {
+  const next = nameCandidates('dir/file.txt', 0);
+  assert.is(next(), 'dir/file.txt');
+  assert.match(next(), /^dir\/file_[A-Za-z0-9]{7}\.txt$/);
+});
+
+test('a backslash is a separator in every name and in generateFilename, one rule for both', () => {
+  assert.is(normalizeName('a\\b.txt'), 'a/b.txt');
+  assert.is(generateFilename('a\\b c.txt'), 'a/b_c.txt');
+  for (const name of ['\\abs.txt', 'a\\..\\b.txt', 'a\\', 'a\\.']) {
+    assert.ok(
+      invalid(() => normalizeName(name)),
+      name,
+    );
+    assert.ok(
+      invalid(() => generateFilename(name)),
+      name,
+    );
+  }
+});
+
+test('generateFilename refuses an absolute directory, as save does', () => {
+  for (const name of ['/abs.txt', '/etc/passwd', '//x/y.txt']) {
+    assert.ok(
+      invalid(() => generateFilename(name)),
+      name,
+    );
+  }
+});
+
+test("getValidName trims Python's str.strip() whitespace, not JavaScript's trim() set", () => {
+  assert.is(getValidName('\x1c\x1d\x1e\x1f a'), 'a');
+  assert.is(getValidName('\x85 a \u3000\u2028'), 'a');
+  assert.is(getValidName('\ufeff a'), '_a', 'U+FEFF is not whitespace to Python: kept by strip, then dropped');
+  assert.is(getValidName('\u200b a'), '_a');
 });
 
 test.run();

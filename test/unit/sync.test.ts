@@ -1,12 +1,14 @@
 /** The sync planner on a storage that keeps metadata (memory): the sha256 metadata path. */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rejectsWith } from '../../contracts/context.js';
+import { createFileSystemStorage } from '../../drivers/fs/index.js';
 import { createMemoryStorage } from '../../drivers/memory/index.js';
-import { localFiles, SHA256_METADATA, type SyncOptions, syncFiles } from '../../src/cli/sync.js';
+import { checkSyncTarget, localFiles, SHA256_METADATA, type SyncOptions, syncFiles } from '../../src/cli/sync.js';
 
 const test = suite('sync');
 const dir = mkdtempSync(join(tmpdir(), 'stowage-sync-'));
@@ -60,6 +62,34 @@ test("one file's failure is reported, the others still sync", async () => {
     [['static/gone.txt', 'NOT_FOUND']],
   );
   assert.ok(report.uploaded.includes('static/ok.txt'));
+});
+
+test('a target that is the source, lies inside it or contains it is refused before anything is written', async () => {
+  const project = join(dir, 'project');
+  const source = join(project, 'static');
+  mkdirSync(join(source, 'css'), { recursive: true });
+  writeFileSync(join(source, 'css/site.css'), 'body{}');
+  const at = (location: string) => createFileSystemStorage({ location });
+  const refused = [
+    [at(source), '', 'is the source directory'],
+    [at(source), 'assets', 'lies inside the source directory'],
+    [at(join(source, 'css')), '', 'lies inside the source directory'],
+    [at(project), 'static', 'is the source directory'],
+    [at(project), '', 'contains the source directory'],
+  ] as const;
+  for (const [storage, prefix, why] of refused) {
+    const error = await rejectsWith(checkSyncTarget(storage, source, prefix), 'INVALID_CONFIG', `${prefix}: ${why}`);
+    assert.match(error.message, why);
+    assert.not.match(error.message, '\n', 'one line');
+  }
+  // Through a symbolic link to the source, and into a location that does not exist yet.
+  symlinkSync(source, join(project, 'link'));
+  await rejectsWith(checkSyncTarget(at(join(project, 'link/new')), source, ''), 'INVALID_CONFIG', 'via a link');
+  assert.equal(readdirSync(source), ['css'], 'nothing was written');
+  // Apart: a sibling directory, a prefix beside the source, a driver with no directory.
+  await checkSyncTarget(at(join(project, 'staticfiles')), source, '');
+  await checkSyncTarget(at(project), source, 'collected');
+  await checkSyncTarget(createMemoryStorage(), source, '');
 });
 
 test.run();

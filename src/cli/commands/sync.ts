@@ -3,7 +3,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext, Run } from '../context.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { startProgress } from '../progress.js';
-import { localFiles, type SyncOptions, type SyncReport, syncFiles } from '../sync.js';
+import { checkSyncTarget, localFiles, type SyncOptions, type SyncReport, syncFiles } from '../sync.js';
 
 /** Uploads at once by default: enough to hide latency, few enough for any server. */
 const DEFAULT_CONCURRENCY = 8;
@@ -49,8 +49,9 @@ async function sync(context: CliContext, dir: string, prefix: string, flags: Syn
     all: flags.all === true,
     cacheControl: flags.cacheControl,
   };
-  const files = await localFiles(dir, prefix, options.all);
   const storage = await context.storage('static');
+  await checkSyncTarget(storage, dir, prefix);
+  const files = await localFiles(dir, prefix, options.all);
   const progress = startProgress(context, files.length, 'files');
   let report: SyncReport;
   try {
