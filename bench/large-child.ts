@@ -29,6 +29,11 @@ export interface LargeMeasure {
   maxRss: number;
   /** CPU time of this process during the transfer (user + system), milliseconds. */
   cpuMs?: number;
+  /**
+   * The transfer's start and end on the monotonic clock, microseconds: the clock of a
+   * `--cpu-prof` profile's samples, so that bench/profile.ts counts the transfer only.
+   */
+  windowMicros?: [number, number];
 }
 
 const SAMPLE_MS = 5;
@@ -43,6 +48,7 @@ let peakRss = baselineRss;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }, SAMPLE_MS);
+const startedMicros = monotonicMicros();
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
 if (spec.direction === 'save') {
@@ -53,6 +59,7 @@ if (spec.direction === 'save') {
 }
 const ms = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
+const endedMicros = monotonicMicros();
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage.rss());
 await session.close();
@@ -62,5 +69,10 @@ const measure: LargeMeasure = {
   peakRss,
   maxRss: process.resourceUsage().maxRSS * 1024,
   cpuMs: (cpu.user + cpu.system) / 1000,
+  windowMicros: [startedMicros, endedMicros],
 };
 console.log(JSON.stringify(measure));
+
+function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}

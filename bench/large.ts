@@ -102,10 +102,11 @@ export function largeResult(
   };
 }
 
-async function runCase(spec: LargeCase): Promise<LargeMeasure> {
+/** Runs one case in a fresh process; `nodeArgs` go before the script (e.g. `--cpu-prof`). */
+export async function runCase(spec: LargeCase, nodeArgs: readonly string[] = []): Promise<LargeMeasure> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', CHILD, JSON.stringify(spec)],
+    ['--expose-gc', ...nodeArgs, '--import', 'tsx', CHILD, JSON.stringify(spec)],
     { cwd: join(import.meta.dirname, '..'), maxBuffer: 1024 * 1024, env: { ...process.env, NODE_NO_WARNINGS: '1' } },
   );
   const line = stdout.trim().split('\n').pop() ?? '';

@@ -17,7 +17,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,6 @@ import { createFileSystemStorage } from 'stowage/fs';
 import { createMemoryStorage } from 'stowage/memory';
 import { createMinioStorage } from 'stowage/minio';
 import { createS3Storage } from 'stowage/s3';
-import { s3Server } from '../test/support/servers.js';
 import { CONTENDERS, type Contender, type ContenderId, minioClient, type Target } from './contenders.js';
 import { type ContentionResult, peerContention, stowageContention } from './contention.js';
 import { django, djangoSpec } from './django.js';
@@ -35,6 +34,7 @@ import { localDrivers } from './local.js';
 import { writeReport } from './report.js';
 import { startRequestCounter } from './request-counter.js';
 import type { BenchResults, Section } from './results.js';
+import { startBenchServer } from './server.js';
 import { PHASES, type Phase, type SmallResult, smallObjects } from './small.js';
 import { startup } from './startup.js';
 import { GiB, MiB, round } from './workload.js';
@@ -211,25 +211,11 @@ log(
   `\nwrote ${[`${base}.json`, ...written].map((p) => p.slice(ROOT.length + 1)).join(', ')} in ${results.durationSeconds} s`,
 );
 
-/** MinIO from the test helper, its data on tmpfs unless --disk (the disk's fsync would hide the client's cost). */
 async function startServer() {
-  const tmpfs = '/dev/shm';
-  const useTmpfs = !onDisk && existsSync(tmpfs) && statfsSync(tmpfs).bavail * statfsSync(tmpfs).bsize > 8 * GiB;
-  const saved = process.env.TMPDIR;
-  if (useTmpfs) process.env.TMPDIR = tmpfs;
-  try {
-    const server = await s3Server();
-    if (!server) {
-      console.error('bench: no MinIO available; install it with bash scripts/install-minio.sh (see the banner above).');
-      process.exit(1);
-    }
-    results.machine.minioData = useTmpfs ? 'tmpfs (/dev/shm)' : 'disk (the temporary directory)';
-    results.machine.minioKind = server.kind;
-    return server;
-  } finally {
-    if (saved === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = saved;
-  }
+  const server = await startBenchServer(onDisk);
+  results.machine.minioData = server.data;
+  results.machine.minioKind = server.kind;
+  return server;
 }
 
 async function countRequests(
