@@ -10,6 +10,7 @@
  *   npm run bench -- --only=small,large   some sections: startup, local, small, requests, contention, large;
  *                                  add django to include django-minio-backend in the object-store ones
  *   npm run bench -- --disk        keep MinIO's data on disk instead of tmpfs
+ *   npm run bench -- --passes=1    large-object passes for stowage, the raw SDKs and the limits (default 3)
  *
  * `npm run bench` builds first and imports `stowage` by its package name without the
  * stowage-source condition, so the code measured is the built JavaScript users run.
@@ -58,7 +59,8 @@ const only = args
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',') as Section[] | undefined;
-const unknown = args.filter((arg) => !/^--(quick|docs|disk|only=.*)$/.test(arg));
+const passes = args.find((arg) => arg.startsWith('--passes='))?.slice('--passes='.length);
+const unknown = args.filter((arg) => !/^--(quick|docs|disk|only=.*|passes=[1-9]\d*)$/.test(arg));
 if (unknown.length > 0 || only?.some((s) => !SECTIONS.includes(s))) {
   console.error(
     `bench: unknown argument ${unknown.join(' ') || only?.join(',')}; see the comment at the top of bench/run.ts`,
@@ -82,7 +84,7 @@ const sizes = quick
       smallCount: 2000,
       blocks: 8,
       largeBytes: 1 * GiB,
-      largePasses: 3,
+      largePasses: Number(passes ?? 3),
       writers: 200,
       memory: 20000,
       fs: 2000,
