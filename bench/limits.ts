@@ -29,14 +29,10 @@ export const LIMITS: readonly Contender[] = [
     label: 'curl (the limit)',
     sdk: 'none',
     kind: 'limit',
-    work: {
-      save: '—',
-      read: '—',
-      exists: '—',
-      delete: '—',
-      saveStream: 'curl -T - with Content-Length to a presigned PUT URL, the stream on its stdin (both save cases)',
-      readStream: 'curl -o /dev/null of a presigned GET URL',
-    },
+    work: largeWork(
+      'curl -T - with Content-Length to a presigned PUT URL, the stream on its stdin (both save cases)',
+      'curl -o /dev/null of a presigned GET URL',
+    ),
     async open(target) {
       const urls = presigner(target);
       const curl = async (args: string[], stdin?: Readable) => {
@@ -87,14 +83,10 @@ export const LIMITS: readonly Contender[] = [
     label: 'plain node:http',
     sdk: 'none',
     kind: 'limit',
-    work: {
-      save: '—',
-      read: '—',
-      exists: '—',
-      delete: '—',
-      saveStream: 'http.request PUT with Content-Length to a presigned URL, the stream piped in (both save cases)',
-      readStream: 'http.get of a presigned URL: the response stream, default settings',
-    },
+    work: largeWork(
+      'http.request PUT with Content-Length to a presigned URL, the stream piped in (both save cases)',
+      'http.get of a presigned URL: the response stream, default settings',
+    ),
     async open(target) {
       const urls = presigner(target);
       const put = async (name: string, body: Readable, length: number) => {
@@ -126,6 +118,11 @@ export const LIMITS: readonly Contender[] = [
     },
   },
 ];
+
+/** What a limit does: the large cases only. */
+function largeWork(saveStream: string, readStream: string): Contender['work'] {
+  return { save: '—', read: '—', exists: '—', delete: '—', saveStream, readStream };
+}
 
 /** Presigned URLs for the target's bucket (computed locally: the client knows its region). */
 function presigner(target: Target) {

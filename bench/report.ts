@@ -388,15 +388,16 @@ export function renderSvg(r: BenchResults): string {
     'font-size="14" font-weight="bold"',
   );
   y += 10;
-  y = bars(parts, y, rows, {
+  const ratioAxis = (floor: number): Axis => ({
     min: 0,
     max: 1.3,
     ticks: [0, 0.5, 0.9, 1, 1.3],
     marks: [1],
-    band: [0.95, 1.3],
+    band: [floor, 1.3],
     labelWidth: 150,
     width,
   });
+  y = bars(parts, y, rows, ratioAxis(TARGETS.smallRatio));
   y += 6;
   legend(parts, y, [
     ['stowage MinIO driver ÷ minio-js', COLORS.minio],
@@ -413,15 +414,7 @@ export function renderSvg(r: BenchResults): string {
       'font-size="14" font-weight="bold"',
     );
     y += 10;
-    y = bars(parts, y, limitRowsChart, {
-      min: 0,
-      max: 1.3,
-      ticks: [0, 0.5, 0.9, 1, 1.3],
-      marks: [1],
-      band: [0.9, 1.3],
-      labelWidth: 150,
-      width,
-    });
+    y = bars(parts, y, limitRowsChart, ratioAxis(TARGETS.limitRatio));
   }
 
   // Panel 2: stowage ÷ each peer (geometric mean over the small-object cells, whiskers min..max).
