@@ -118,6 +118,7 @@ export class ObjectStoreDriver implements Driver {
       metadata: true,
       bucketManagement: true,
       healthCheck: true,
+      hierarchical: false,
     };
   }
 
