@@ -21,7 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { crc32 } from 'node:zlib';
+import * as zlib from 'node:zlib';
 import type { FileStat, WriteBody, WriteOptions } from '../driver.js';
 import { StorageError } from '../errors.js';
 import { etagMatches, isPending, multipartEtag, PENDING_METADATA, readHead } from '../object-store.js';
@@ -260,7 +260,7 @@ async function sendPart(
   part: Buffer,
 ): Promise<UploadedPart> {
   const { requests, bucket } = target;
-  if (target.partChecksums.enabled) {
+  if (target.partChecksums.enabled && NATIVE_CRC32) {
     const checksum = crc32Base64(part);
     const uploaded = await requests.send(name, 'uploadPart', bucket, key, uploadId, number, part, checksum);
     if (uploaded.checksum === checksum) return uploaded;
@@ -269,10 +269,17 @@ async function sendPart(
   return requests.send(name, 'uploadPart', bucket, key, uploadId, number, part, undefined);
 }
 
+/**
+ * `zlib.crc32` (Node 20.15 and 22.2 on); without it parts keep their Content-MD5 (and
+ * the SDK's SHA-256 signature), as on a server that does not check part checksums.
+ */
+const NATIVE_CRC32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 /** CRC32 (IEEE, as S3's `x-amz-checksum-crc32`): the four big-endian bytes, base64. */
 export function crc32Base64(data: Buffer): string {
+  if (!NATIVE_CRC32) throw new Error('zlib.crc32 needs Node 20.15 or 22.2 or later');
   const bytes = Buffer.allocUnsafe(4);
-  bytes.writeUInt32BE(crc32(data) >>> 0);
+  bytes.writeUInt32BE(NATIVE_CRC32(data) >>> 0);
   return bytes.toString('base64');
 }
 
