@@ -270,7 +270,7 @@ function largeTable(r: BenchResults): string[] {
     ...table(['', ...header, 'passes'], rows),
     '',
     'MB/s of the fastest pass, with × curl (the limit: one PUT or GET of the same bytes to a presigned URL, measured in the',
-    "same run) and × the raw SDK the row is built on; CPU: the client's CPU time per GiB moved (for curl, its own);",
+    "same run) and × the raw SDK the row is built on; CPU: the client's CPU time per GiB moved (for curl, the Node process feeding it plus curl);",
     'RSS: peak growth above the process baseline. curl and plain node:http send one PUT with a Content-Length in both',
     'save cases: S3 refuses a PUT of unknown length.',
   ];
