@@ -40,6 +40,10 @@ export interface Session {
   delete(name: string): Promise<void>;
   /** Stores a stream whose length the caller does not announce (`length` is for layers that need it). */
   saveStream(name: string, body: Readable, length: number): Promise<void>;
+  /** Stores a stream whose length the caller announces; saveStream where a layer has no way to take it. */
+  saveSized?(name: string, body: Readable, length: number): Promise<void>;
+  /** Reads an object without handing its bytes to JavaScript (curl writes them to /dev/null); resolves with the count. */
+  readCount?(name: string): Promise<number>;
   readStream(name: string): Promise<Readable>;
   close(): Promise<void>;
 }
@@ -50,10 +54,11 @@ export interface Contender {
   id: ContenderId;
   label: string;
   /** The SDK underneath: what "raw" means for it. */
-  sdk: 'minio-js' | 'aws-sdk';
-  kind: 'stowage' | 'raw' | 'peer';
-  /** What each operation does, for the report. */
-  work: Record<Operation, string>;
+  sdk: 'minio-js' | 'aws-sdk' | 'none';
+  /** `limit`: what the machine does without a storage layer (curl, plain node:http), large objects only. */
+  kind: 'stowage' | 'raw' | 'peer' | 'limit';
+  /** What each operation does, for the report (`saveSized` where it differs from `saveStream`). */
+  work: Record<Operation, string> & { saveSized?: string };
   open(target: Target): Promise<Session>;
 }
 
@@ -64,7 +69,10 @@ export type ContenderId =
   | 'raw-s3'
   | 'flydrive-s3'
   | 'sab-aws'
-  | 'sab-minio';
+  | 'sab-minio'
+  | 'curl'
+  | 'node-http'
+  | 'opendal';
 
 /** Part size for every multipart upload that lets us choose: stowage's default. */
 export const PART_SIZE = 8 * 1024 * 1024;
@@ -86,6 +94,7 @@ export const CONTENDERS: readonly Contender[] = [
       saveStream:
         'storage.save(name, stream) of unknown length: reserve the name (empty conditional PUT), multipart upload in 8 MiB parts, two at a time, completion with If-Match on the reservation',
       readStream: 'storage.open(name) then file.stream(): one GET',
+      saveSized: 'storage.save(name, stream, { size })',
     },
     async open(target) {
       const { createMinioStorage } = await import('stowage/minio');
@@ -157,6 +166,7 @@ export const CONTENDERS: readonly Contender[] = [
       saveStream:
         'storage.save(name, stream) of unknown length: reserve the name (empty conditional PutObject), CreateMultipartUpload, UploadPart (8 MiB parts in 2 reused buffers, 2 at a time), CompleteMultipartUpload with IfMatch on the reservation',
       readStream: 'storage.open(name) then file.stream(): one GetObject',
+      saveSized: 'storage.save(name, stream, { size })',
     },
     async open(target) {
       const { createS3Storage } = await import('stowage/s3');
@@ -183,6 +193,7 @@ export const CONTENDERS: readonly Contender[] = [
       exists: 'HeadObjectCommand, 404 → false: one HEAD',
       delete: 'DeleteObjectCommand: one DELETE',
       saveStream: 'lib-storage Upload (8 MiB parts, 2 at a time); overwrites',
+      saveSized: 'PutObjectCommand { Body: stream, ContentLength }: one streaming PUT; overwrites',
       readStream: 'GetObjectCommand: one GET',
     },
     async open(target) {
@@ -210,6 +221,11 @@ export const CONTENDERS: readonly Contender[] = [
         },
         async delete(name) {
           await client.send(new DeleteObjectCommand({ Bucket, Key: name }));
+        },
+        async saveSized(name, body, length) {
+          await client.send(
+            new PutObjectCommand({ Bucket, Key: name, Body: body, ContentLength: length, ContentType: CONTENT_TYPE }),
+          );
         },
         async saveStream(name, body) {
           const upload = new Upload({
@@ -304,7 +320,7 @@ export function s3Config(target: Target): S3ClientConfig {
 }
 
 interface StowageLike {
-  save(name: string, content: Buffer | Readable): Promise<string>;
+  save(name: string, content: Buffer | Readable, options?: { size?: number }): Promise<string>;
   open(name: string): Promise<{ bytes(): Promise<Buffer>; stream(): Readable }>;
   exists(name: string): Promise<boolean>;
   delete(name: string): Promise<void>;
@@ -312,8 +328,8 @@ interface StowageLike {
 }
 
 function stowageSession(storage: StowageLike): Session {
-  const saveExactly = async (name: string, content: Buffer | Readable) => {
-    const stored = await storage.save(name, content);
+  const saveExactly = async (name: string, content: Buffer | Readable, size?: number) => {
+    const stored = await storage.save(name, content, size === undefined ? {} : { size });
     // The workload saves free names only: another name would mean a collision it did not expect.
     if (stored !== name) throw new Error(`stowage stored ${stored} instead of ${name}`);
   };
@@ -323,6 +339,7 @@ function stowageSession(storage: StowageLike): Session {
     exists: (name) => storage.exists(name),
     delete: (name) => storage.delete(name),
     saveStream: (name, body) => saveExactly(name, body),
+    saveSized: (name, body, length) => saveExactly(name, body, length),
     readStream: async (name) => (await storage.open(name)).stream(),
     close: () => storage.close(),
   };

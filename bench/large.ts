@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from 'minio';
 import type { Contender, ContenderId, Target } from './contenders.js';
-import type { LargeCase, LargeMeasure } from './large-child.js';
+import type { LargeCase, LargeDirection, LargeMeasure } from './large-child.js';
 import { median, round } from './workload.js';
 
 export interface LargeOptions {
@@ -25,7 +25,7 @@ export interface LargeOptions {
 
 export interface LargeResult {
   contender: ContenderId | 'django-minio-backend';
-  direction: 'save' | 'read';
+  direction: LargeDirection;
   bytes: number;
   /**
    * The fastest pass, MB/s (10^6 bytes per second): the pass least disturbed by other
@@ -40,6 +40,7 @@ export interface LargeResult {
 }
 
 const CHILD = join(import.meta.dirname, 'large-child.ts');
+export const LARGE_DIRECTIONS: readonly LargeDirection[] = ['save', 'save-known', 'read'];
 const MiB = 1024 * 1024;
 
 export async function largeObjects(
@@ -52,23 +53,28 @@ export async function largeObjects(
     const order = pass % 2 === 0 ? contenders : [...contenders].reverse();
     for (const contender of order) {
       const name = `${options.prefix}large/${contender.id}/${pass}.bin`;
+      const known = `${options.prefix}large/${contender.id}/${pass}-known.bin`;
       try {
-        for (const direction of ['save', 'read'] as const) {
-          const measure = await runCase({ contender: contender.id, target, name, bytes: options.bytes, direction });
+        for (const direction of LARGE_DIRECTIONS) {
+          // The read reads what the length-unknown save stored.
+          const caseName = direction === 'save-known' ? known : name;
+          const spec = { contender: contender.id, target, name: caseName, bytes: options.bytes, direction };
+          const measure = await runCase(spec);
           const key = `${contender.id}:${direction}`;
           measured.set(key, [...(measured.get(key) ?? []), measure]);
           options.log(
-            `  ${contender.label.padEnd(32)} ${direction.padEnd(4)} ${mbps(options.bytes, measure.ms).toFixed(0).padStart(5)} MB/s  RSS +${growth(measure).toFixed(0)} MiB`,
+            `  ${contender.label.padEnd(32)} ${direction.padEnd(10)} ${mbps(options.bytes, measure.ms).toFixed(0).padStart(5)} MB/s  RSS +${growth(measure).toFixed(0)} MiB`,
           );
         }
       } finally {
         await options.admin.removeObject(target.bucket, name).catch(() => {});
+        await options.admin.removeObject(target.bucket, known).catch(() => {});
       }
     }
   }
   const results: LargeResult[] = [];
   for (const contender of contenders) {
-    for (const direction of ['save', 'read'] as const) {
+    for (const direction of LARGE_DIRECTIONS) {
       results.push(
         largeResult(contender.id, direction, options.bytes, measured.get(`${contender.id}:${direction}`) ?? []),
       );
@@ -80,7 +86,7 @@ export async function largeObjects(
 /** The median figures of a contender's passes in one direction. */
 export function largeResult(
   contender: LargeResult['contender'],
-  direction: 'save' | 'read',
+  direction: LargeDirection,
   bytes: number,
   runs: readonly LargeMeasure[],
 ): LargeResult {
@@ -102,10 +108,11 @@ export function largeResult(
   };
 }
 
-async function runCase(spec: LargeCase): Promise<LargeMeasure> {
+/** Runs one case in a fresh process; `nodeArgs` go before the script (e.g. `--cpu-prof`). */
+export async function runCase(spec: LargeCase, nodeArgs: readonly string[] = []): Promise<LargeMeasure> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', CHILD, JSON.stringify(spec)],
+    ['--expose-gc', ...nodeArgs, '--import', 'tsx', CHILD, JSON.stringify(spec)],
     { cwd: join(import.meta.dirname, '..'), maxBuffer: 1024 * 1024, env: { ...process.env, NODE_NO_WARNINGS: '1' } },
   );
   const line = stdout.trim().split('\n').pop() ?? '';

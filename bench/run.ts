@@ -10,6 +10,7 @@
  *   npm run bench -- --only=small,large   some sections: startup, local, small, requests, contention, large;
  *                                  add django to include django-minio-backend in the object-store ones
  *   npm run bench -- --disk        keep MinIO's data on disk instead of tmpfs
+ *   npm run bench -- --passes=1    large-object passes for stowage, the raw SDKs and the limits (default 3)
  *
  * `npm run bench` builds first and imports `stowage` by its package name without the
  * stowage-source condition, so the code measured is the built JavaScript users run.
@@ -17,7 +18,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,15 +27,16 @@ import { createFileSystemStorage } from 'stowage/fs';
 import { createMemoryStorage } from 'stowage/memory';
 import { createMinioStorage } from 'stowage/minio';
 import { createS3Storage } from 'stowage/s3';
-import { s3Server } from '../test/support/servers.js';
-import { CONTENDERS, type Contender, type ContenderId, minioClient, type Target } from './contenders.js';
+import { type Contender, type ContenderId, minioClient, type Target } from './contenders.js';
 import { type ContentionResult, peerContention, stowageContention } from './contention.js';
 import { django, djangoSpec } from './django.js';
 import { type LargeResult, largeObjects, largeResult } from './large.js';
+import { LINEUP } from './lineup.js';
 import { localDrivers } from './local.js';
 import { writeReport } from './report.js';
 import { startRequestCounter } from './request-counter.js';
 import type { BenchResults, Section } from './results.js';
+import { startBenchServer } from './server.js';
 import { PHASES, type Phase, type SmallResult, smallObjects } from './small.js';
 import { startup } from './startup.js';
 import { GiB, MiB, round } from './workload.js';
@@ -46,6 +48,9 @@ const DJANGO_LARGE_BYTES = 128 * MiB;
 /** Operations of each kind sent through the counting proxy. */
 const COUNTED_OPERATIONS = 10;
 
+/** Everything with small-object operations: all but the limits. */
+const STORAGE_LAYERS = LINEUP.filter((c) => c.kind !== 'limit');
+
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const writeDocs = args.includes('--docs');
@@ -54,7 +59,8 @@ const only = args
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',') as Section[] | undefined;
-const unknown = args.filter((arg) => !/^--(quick|docs|disk|only=.*)$/.test(arg));
+const passes = args.find((arg) => arg.startsWith('--passes='))?.slice('--passes='.length);
+const unknown = args.filter((arg) => !/^--(quick|docs|disk|only=.*|passes=[1-9]\d*)$/.test(arg));
 if (unknown.length > 0 || only?.some((s) => !SECTIONS.includes(s))) {
   console.error(
     `bench: unknown argument ${unknown.join(' ') || only?.join(',')}; see the comment at the top of bench/run.ts`,
@@ -78,7 +84,7 @@ const sizes = quick
       smallCount: 2000,
       blocks: 8,
       largeBytes: 1 * GiB,
-      largePasses: 3,
+      largePasses: Number(passes ?? 3),
       writers: 200,
       memory: 20000,
       fs: 2000,
@@ -97,7 +103,7 @@ const results: BenchResults = {
   sizes: { ...sizes, concurrencies, smallObjectBytes: 4096 },
   machine: await machine(),
   stowage: await stowageBuild(),
-  contenders: CONTENDERS.map(({ id, label, sdk, kind, work }) => ({ id, label, sdk, kind, work })),
+  contenders: LINEUP.map(({ id, label, sdk, kind, work }) => ({ id, label, sdk, kind, work })),
   small: [],
   requests: {},
   contention: [],
@@ -142,7 +148,7 @@ if (objectStore) {
   try {
     if (wanted('small')) {
       log(`\n== small objects: ${sizes.smallCount} × 4 KiB per contender and concurrency`);
-      results.small = await smallObjects(target, CONTENDERS, {
+      results.small = await smallObjects(target, STORAGE_LAYERS, {
         count: sizes.smallCount,
         concurrencies,
         blocks: sizes.blocks,
@@ -165,7 +171,7 @@ if (objectStore) {
     }
     if (wanted('requests')) {
       log(`\n== HTTP requests per operation (${COUNTED_OPERATIONS} of each, through a counting proxy)`);
-      results.requests = await countRequests(target, CONTENDERS, prefix, py);
+      results.requests = await countRequests(target, STORAGE_LAYERS, prefix, py);
     }
     if (wanted('contention')) {
       log(`\n== names under contention: ${sizes.writers} concurrent saves of one name`);
@@ -175,8 +181,9 @@ if (objectStore) {
       log(
         `\n== large objects: ${sizes.largeBytes / MiB} MiB generated stream, saved and read back, each case in a fresh process`,
       );
-      const main = CONTENDERS.filter((c) => c.kind !== 'peer');
-      const peers = CONTENDERS.filter((c) => c.kind === 'peer');
+      // The limits take every pass, as stowage and the raw SDKs do: every ratio to them is within one pass's conditions.
+      const main = LINEUP.filter((c) => c.kind !== 'peer');
+      const peers = LINEUP.filter((c) => c.kind === 'peer');
       results.large = await largeObjects(target, main, {
         bytes: sizes.largeBytes,
         passes: sizes.largePasses,
@@ -211,25 +218,11 @@ log(
   `\nwrote ${[`${base}.json`, ...written].map((p) => p.slice(ROOT.length + 1)).join(', ')} in ${results.durationSeconds} s`,
 );
 
-/** MinIO from the test helper, its data on tmpfs unless --disk (the disk's fsync would hide the client's cost). */
 async function startServer() {
-  const tmpfs = '/dev/shm';
-  const useTmpfs = !onDisk && existsSync(tmpfs) && statfsSync(tmpfs).bavail * statfsSync(tmpfs).bsize > 8 * GiB;
-  const saved = process.env.TMPDIR;
-  if (useTmpfs) process.env.TMPDIR = tmpfs;
-  try {
-    const server = await s3Server();
-    if (!server) {
-      console.error('bench: no MinIO available; install it with bash scripts/install-minio.sh (see the banner above).');
-      process.exit(1);
-    }
-    results.machine.minioData = useTmpfs ? 'tmpfs (/dev/shm)' : 'disk (the temporary directory)';
-    results.machine.minioKind = server.kind;
-    return server;
-  } finally {
-    if (saved === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = saved;
-  }
+  const server = await startBenchServer(onDisk);
+  results.machine.minioData = server.data;
+  results.machine.minioKind = server.kind;
+  return server;
 }
 
 async function countRequests(
@@ -324,7 +317,7 @@ async function contention(
     const { rm } = await import('node:fs/promises');
     await rm(directory, { recursive: true, force: true });
   }
-  for (const contender of CONTENDERS.filter((c) => c.kind === 'peer')) {
+  for (const contender of STORAGE_LAYERS.filter((c) => c.kind === 'peer')) {
     const session = await contender.open(target);
     report(await peerContention(contender.id, session, `${prefix}contention/${contender.id}.txt`, sizes.writers));
     await session.close();

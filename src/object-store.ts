@@ -145,11 +145,16 @@ class ResumingBody extends Readable {
     // Paused before the 'data' listener, so that data flows only when this body is read.
     body.pause();
     body.on('data', (chunk: Buffer) => {
-      this.#disarm();
       this.#offset += chunk.length;
       this.#failures = 0;
-      if (this.push(chunk)) this.#arm();
-      else body.pause();
+      if (this.push(chunk)) {
+        // The reader still waits: restart the stall timer in place (no new timer per chunk).
+        if (this.#timer === undefined) this.#arm();
+        else this.#timer.refresh();
+      } else {
+        this.#disarm();
+        body.pause();
+      }
     });
     body.once('end', () => {
       settled = true;

@@ -60,8 +60,21 @@ const UNTRUSTED_CERT: ErrorRule = {
   hint: "the server's certificate is not trusted; pass its CA through the HTTP agent",
 };
 
+/**
+ * The body reached the server damaged (its checksum, Content-MD5 or SHA-256 did not
+ * match): refused, nothing stored, and sent again from the part or body buffer.
+ */
+const DAMAGED_BODY: ErrorRule = {
+  code: 'UNAVAILABLE',
+  hint: 'the bytes reached the server damaged (checksum mismatch) and were refused; retry',
+  retryable: true,
+};
+
 /** S3 error codes (the `<Code>` of an error body), with MinIO's own `XMinio...` ones. */
 export const S3_ERROR_RULES: Readonly<Record<string, ErrorRule>> = {
+  BadDigest: DAMAGED_BODY,
+  XAmzContentChecksumMismatch: DAMAGED_BODY,
+  XAmzContentSHA256Mismatch: DAMAGED_BODY,
   NoSuchKey: NOT_FOUND,
   NotFound: NOT_FOUND,
   NoSuchUpload: { code: 'NOT_FOUND', hint: 'the multipart upload is gone' },

@@ -53,6 +53,13 @@ export interface SaveOptions {
   maxLength?: number | undefined;
   cacheControl?: string | undefined;
   contentDisposition?: string | undefined;
+  /**
+   * The content's length in bytes, when the caller knows it and the content does not say
+   * (a Blob's size and a whole-file fs.ReadStream's file size are used without it). An
+   * object store can then send a stream in one PUT; content of another length fails
+   * with INVALID_CONFIG and stores nothing.
+   */
+  size?: number | undefined;
 }
 
 export interface OpenOptions {
@@ -123,7 +130,7 @@ export class Storage<D extends Driver = Driver> {
           `The name is ${nameLength(key)} characters long, more than maxLength ${options.maxLength}.`,
         );
       }
-      return this.driver.write(first, toWriteBody(content, key), writeOptions);
+      return this.driver.write(first, toWriteBody(content, key, options.size), writeOptions);
     });
   }
 

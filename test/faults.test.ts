@@ -9,6 +9,8 @@
  *   or leaves nothing: no object, no reservation, no unfinished multipart upload;
  * - a save whose answer was lost after the server stored it is stored once, under its
  *   own name (the checksum of what is there is compared with what was sent);
+ * - a byte damaged in transit, in a part or a single PUT, is refused by the server (CRC32,
+ *   Content-MD5), sent again and never stored;
  * - a stalled server gives UNAVAILABLE within maxAttempts × requestTimeoutMs (plus
  *   backoff); a stopped one gives UNAVAILABLE, retryable, naming the endpoint;
  * - the secret key shows nowhere: no error, no inspect or JSON, no log line.
@@ -44,6 +46,10 @@ const MiB = 1024 * KiB;
 /** The smallest part size: a 6 MiB save is a two-part upload (5 MiB + 1 MiB). */
 const PART_SIZE = 5 * MiB;
 const LARGE = 6 * MiB;
+/** Where a flip strikes: into the body, past the request line and headers. */
+const FLIP_AT = 300 * KiB;
+/** The flip cases wait for every answer: only the server's refusal may fail them. */
+const PATIENT_TIMEOUT_MS = 60_000;
 /** Short, so that stalls cost seconds, not minutes. */
 const TIMEOUT_MS = 1_000;
 /** The idle limit of the storage without retries, whose faults are resets only. */
@@ -78,6 +84,9 @@ function faults(kind: Kind, server: S3ServerInfo): void {
   let proxy: FaultProxy;
   let storage: Storage;
   let once: Storage;
+  /** As `storage` and `once`, with a timeout no loaded machine reaches: the flip cases time nothing. */
+  let patient: Storage;
+  let patientOnce: Storage;
 
   test.before(async () => {
     const url = new URL(server.endpoint);
@@ -86,12 +95,19 @@ function faults(kind: Kind, server: S3ServerInfo): void {
     // Retries off, and no stall among its faults: a long idle limit, so that a loaded
     // server answering a part slowly is never the failure instead of the injected one.
     once = storageVia(kind, server, proxy.host, bucket, { maxAttempts: 1, requestTimeoutMs: ONCE_TIMEOUT_MS });
+    patient = storageVia(kind, server, proxy.host, bucket, { requestTimeoutMs: PATIENT_TIMEOUT_MS });
+    patientOnce = storageVia(kind, server, proxy.host, bucket, {
+      requestTimeoutMs: PATIENT_TIMEOUT_MS,
+      maxAttempts: 1,
+    });
     await storage.initializeBuckets();
   });
   test.after(async () => {
     await proxy.close();
     await storage.close();
     await once.close();
+    await patient.close();
+    await patientOnce.close();
     await removeBucket(admin, bucket);
   });
 
@@ -331,6 +347,42 @@ function faults(kind: Kind, server: S3ServerInfo): void {
       proxy.inject({ kind: 'none' });
     }
     rows.push({ driver: kind, fault: 'latency 20 ms per chunk: save, open, listdir', outcome: 'survived' });
+  });
+
+  // Integrity: parts go with a CRC32 and an unsigned payload (src/object-store/write.ts,
+  // sendPart), single PUTs with their Content-MD5; a byte damaged in transit must be
+  // refused by the server, sent again, and never stored.
+  const part = (number: number): RegExp => new RegExp(`^PUT \\S+partNumber=${number}&uploadId=`);
+
+  test('a byte flipped in a part is refused and the part sent again; the object holds the bytes saved', async () => {
+    for (const number of [1, 2]) {
+      const bytes = randomBytes(LARGE);
+      const name = `flip/part-${number}.bin`;
+      const fault: Fault = { kind: 'flip', afterBytes: FLIP_AT, request: part(number) };
+      assert.is(await strike(fault, () => patient.save(name, streamOf(bytes))), name);
+      assert.ok((await (await patient.open(name)).bytes()).equals(bytes), `part ${number}: the bytes saved`);
+    }
+    await assertOnly('flip/', ['flip/part-1.bin', 'flip/part-2.bin']);
+    rows.push({ driver: kind, fault: 'byte flipped in a part', outcome: 'survived' });
+  });
+
+  test('a byte flipped in a single PUT is refused and the PUT sent again', async () => {
+    const bytes = randomBytes(MiB);
+    const name = await strike({ kind: 'flip', afterBytes: FLIP_AT, request: /^PUT / }, () =>
+      patient.save('flip-single/a.bin', bytes),
+    );
+    assert.ok((await (await patient.open(name)).bytes()).equals(bytes));
+    rows.push({ driver: kind, fault: 'byte flipped in a single PUT', outcome: 'survived' });
+  });
+
+  test('with retries off, a byte flipped in a part fails the save and leaves nothing', async () => {
+    const fault: Fault = { kind: 'flip', afterBytes: FLIP_AT, request: part(2) };
+    const error = await strike(fault, () =>
+      expectError(patientOnce.save('flip-off/a.bin', streamOf(randomBytes(LARGE))), 'UNAVAILABLE', 'damaged part'),
+    );
+    assert.match(error.message, /damaged/);
+    await assertOnly('flip-off/', []);
+    rows.push({ driver: kind, fault: 'byte flipped in a part, retries off', outcome: 'failed cleanly' });
   });
 
   test.run();

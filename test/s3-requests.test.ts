@@ -4,6 +4,7 @@
  * code, HEAD without a body, network errors), and which checksum headers and
  * presigned-URL parameters each checksum setting produces. No S3 server needed.
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -15,6 +16,7 @@ import * as assert from 'uvu/assert';
 import { rejectsWith, throwsWith } from '../contracts/context.js';
 import { createS3Storage, mapS3Error, type S3Options } from '../drivers/s3/index.js';
 import { isStorageError } from '../src/errors.js';
+import { crc32Base64 } from '../src/object-store/write.js';
 import { createStorageFromEnv } from '../src/registry.js';
 
 const SECRET = 'spy-secret-key-do-not-print-0123456789';
@@ -270,10 +272,18 @@ const s3Like: Responder = (r) => {
   if (r.method === 'POST') {
     return { status: 200, body: '<CompleteMultipartUploadResult><ETag>"x"</ETag></CompleteMultipartUploadResult>' };
   }
-  // S3 answers a part sent with a checksum with that checksum (here a stand-in).
-  if (r.url.includes('partNumber') && checksumHeaders(r).length > 0) {
-    return { status: 200, headers: { ...OK_PUT.headers, 'x-amz-checksum-crc32': `crc${partNumber(r)}==` } };
+  // S3 answers a part sent with a checksum with that checksum: it checked it.
+  const sent = r.headers['x-amz-checksum-crc32'];
+  if (r.url.includes('partNumber') && typeof sent === 'string') {
+    return { status: 200, headers: { ...OK_PUT.headers, 'x-amz-checksum-crc32': sent } };
   }
+  return OK_PUT;
+};
+
+/** A server that takes parts without checking (or echoing) their checksums. */
+const unchecked: Responder = (r) => {
+  const answer = s3Like(r);
+  if (!r.url.includes('partNumber')) return answer;
   return OK_PUT;
 };
 
@@ -293,24 +303,36 @@ function stream(size: number): Readable {
   return Readable.from([Buffer.alloc(size / 2, 1), Buffer.alloc(size / 2, 2)]);
 }
 
-checksums('custom endpoint default (WHEN_REQUIRED): plain bodies, no CRC headers, none in presigned PUTs', async () => {
-  spy.reset(s3Like);
-  const s = storage({ partSize: 5 * MiB });
-  assert.equal((s.driver.toJSON() as { checksums: unknown }).checksums, {
-    request: 'WHEN_REQUIRED',
-    response: 'WHEN_REQUIRED',
-  });
-  await s.save('small.bin', 'hello');
-  await s.save('streamed.bin', stream(12 * MiB));
-  const complete = spy.requests.find((r) => r.method === 'POST' && r.url.includes('uploadId='));
-  assert.not.match(String(complete?.body), /Checksum/);
-  for (const r of spy.requests.filter((x) => x.method === 'PUT')) {
-    assert.equal(checksumHeaders(r), [], `${r.method} ${r.url}`);
-    assert.not.ok(String(r.headers['content-encoding'] ?? '').includes('aws-chunked'), r.url);
-  }
-  const url = await getSignedUrl(s.driver.presignClient, new PutObjectCommand({ Bucket: 'spy-bucket', Key: 'p.txt' }));
-  assert.not.match(url, /x-amz-checksum|x-amz-sdk-checksum-algorithm/i);
-});
+checksums(
+  'custom endpoint default (WHEN_REQUIRED): a CRC32 and an unsigned payload on parts only, none in presigned PUTs',
+  async () => {
+    spy.reset(s3Like);
+    const s = storage({ partSize: 5 * MiB });
+    assert.equal((s.driver.toJSON() as { checksums: unknown }).checksums, {
+      request: 'WHEN_REQUIRED',
+      response: 'WHEN_REQUIRED',
+    });
+    await s.save('small.bin', 'hello');
+    await s.save('streamed.bin', stream(12 * MiB));
+    for (const r of spy.requests.filter((x) => x.method === 'PUT')) {
+      const part = r.url.includes('partNumber');
+      // Parts carry stowage's own CRC32 (zlib) instead of a SHA-256 of the payload; a single PUT its Content-MD5.
+      assert.equal(checksumHeaders(r), part ? ['x-amz-checksum-crc32'] : [], `${r.method} ${r.url}`);
+      if (part) {
+        assert.is(r.headers['x-amz-content-sha256'], 'UNSIGNED-PAYLOAD', r.url);
+        assert.is(r.headers['x-amz-checksum-crc32'], crc32Base64(r.body), r.url);
+      }
+      assert.not.ok(String(r.headers['content-encoding'] ?? '').includes('aws-chunked'), r.url);
+    }
+    const complete = spy.requests.find((r) => r.method === 'POST' && r.url.includes('uploadId='));
+    assert.is((String(complete?.body).match(/<ChecksumCRC32>/g) ?? []).length, 3);
+    const url = await getSignedUrl(
+      s.driver.presignClient,
+      new PutObjectCommand({ Bucket: 'spy-bucket', Key: 'p.txt' }),
+    );
+    assert.not.match(url, /x-amz-checksum|x-amz-sdk-checksum-algorithm/i);
+  },
+);
 
 checksums(
   'WHEN_SUPPORTED (the AWS default): CRC on every part and an empty-body CRC signed into presigned PUTs',
@@ -326,13 +348,37 @@ checksums(
     assert.is(create?.headers['x-amz-checksum-algorithm'], 'CRC32');
     const complete = spy.requests.find((r) => r.method === 'POST' && r.url.includes('uploadId='));
     const listed = [...String(complete?.body).matchAll(/<ChecksumCRC32>([^<]*)<\/ChecksumCRC32>/g)].map((m) => m[1]);
-    assert.equal(listed, ['crc1==', 'crc2==', 'crc3==']);
+    assert.equal(
+      listed,
+      parts.map((part) => part.headers['x-amz-checksum-crc32']),
+    );
     const url = await getSignedUrl(
       s.driver.presignClient,
       new PutObjectCommand({ Bucket: 'spy-bucket', Key: 'p.txt' }),
     );
     // aws-sdk-js-v3#6810: the CRC32 of an empty body, which real uploads cannot match.
     assert.match(url, /x-amz-checksum-crc32=AAAAAA%3D%3D/i);
+  },
+);
+
+checksums(
+  'a server that does not echo part checksums gets the part again with its Content-MD5, and the later parts',
+  async () => {
+    spy.reset(unchecked);
+    const s = storage({ partSize: 5 * MiB });
+    await s.save('unchecked.bin', stream(12 * MiB));
+    const parts = spy.requests.filter((r) => r.method === 'PUT' && r.url.includes('partNumber'));
+    for (const number of ['1', '2', '3']) {
+      const last = parts.filter((r) => partNumber(r) === number).at(-1);
+      assert.ok(last?.headers['content-md5'] !== undefined, `part ${number} ends with its Content-MD5`);
+      assert.is(last?.headers['x-amz-checksum-crc32'], undefined, `part ${number}`);
+    }
+    // Parts 1 and 2 may both have gone with a CRC32 (two in flight); part 3 goes after the answers, once.
+    assert.is(parts.filter((r) => partNumber(r) === '3').length, 1);
+    // Signed again: the SDK hashes the payload of a part that carries no checksum of its own.
+    for (const r of parts.filter((x) => x.headers['content-md5'] !== undefined)) {
+      assert.is.not(r.headers['x-amz-content-sha256'], 'UNSIGNED-PAYLOAD');
+    }
   },
 );
 

@@ -84,6 +84,7 @@ export function createClients(options: MinioOptions, config: MinioConfig): Minio
       // minio-js retries 5xx once with a console.warn; callers get UNAVAILABLE (retryable) instead.
       retryOptions: { disableRetry: true },
     });
+  if (!options.client) unsignedPayloads(client);
   if (options.client && options.externalEndpoint === undefined) {
     if (!(options.client as unknown as { region?: string }).region) {
       throw configError('minio option client', 'must be created with a region, so that presigning stays offline');
@@ -101,6 +102,17 @@ export function createClients(options: MinioOptions, config: MinioConfig): Minio
     transport: OFFLINE,
   });
   return { client, signer };
+}
+
+/**
+ * Makes the client sign requests without hashing their bodies (`UNSIGNED-PAYLOAD`), as
+ * minio-js itself does over https; over plain http it computes a SHA-256 of every body,
+ * the largest client cost of a large save (docs/benchmarks.md). Every body stowage sends
+ * is covered by a checksum the server verifies instead: a part by its CRC32, any other
+ * PUT by its Content-MD5 (transport.ts). A `client` the caller passes is left as it is.
+ */
+function unsignedPayloads(client: Client): void {
+  (client as unknown as { enableSHA256: boolean }).enableSHA256 = false;
 }
 
 /** The signing client's transport: any request would be a bug (presigning is offline). */

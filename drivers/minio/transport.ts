@@ -143,15 +143,33 @@ export class MinioTransport implements ObjectTransport {
   }
 
   createUpload(bucket: string, key: string, attributes: ObjectAttributes): Promise<string> {
-    return this.#client.initiateNewMultipartUpload(bucket, key, attributeHeaders(attributes));
+    // Every part carries a CRC32 (the core's sendPart); S3 wants it announced here.
+    const headers = { ...attributeHeaders(attributes), 'x-amz-checksum-algorithm': 'CRC32' };
+    return this.#client.initiateNewMultipartUpload(bucket, key, headers);
   }
 
-  async uploadPart(bucket: string, key: string, uploadId: string, number: number, part: Buffer): Promise<UploadedPart> {
+  async uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    number: number,
+    part: Buffer,
+    checksum: string | undefined,
+  ): Promise<UploadedPart> {
     const query = `partNumber=${number}&uploadId=${encodeURIComponent(uploadId)}`;
-    const options = { method: 'PUT', bucketName: bucket, objectName: key, query, headers: bodyHeaders(part) };
+    const headers: Headers =
+      checksum === undefined
+        ? bodyHeaders(part)
+        : { 'Content-Length': String(part.length), 'x-amz-checksum-crc32': checksum };
+    const options = { method: 'PUT', bucketName: bucket, objectName: key, query, headers };
     const response = await this.#request(options, part, [200]);
     response.resume();
-    return { number, etag: String(response.headers.etag ?? '') };
+    const echoed = response.headers['x-amz-checksum-crc32'];
+    return {
+      number,
+      etag: String(response.headers.etag ?? ''),
+      checksum: typeof echoed === 'string' ? echoed : undefined,
+    };
   }
 
   async completeUpload(
@@ -162,7 +180,8 @@ export class MinioTransport implements ObjectTransport {
     conditions: Conditions,
   ) {
     const listed = parts.map(
-      (p) => `<Part><PartNumber>${p.number}</PartNumber><ETag>${xmlEscape(p.etag)}</ETag></Part>`,
+      (p) =>
+        `<Part><PartNumber>${p.number}</PartNumber><ETag>${xmlEscape(p.etag)}</ETag>${p.checksum === undefined ? '' : `<ChecksumCRC32>${xmlEscape(p.checksum)}</ChecksumCRC32>`}</Part>`,
     );
     const body = `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${listed.join('')}</CompleteMultipartUpload>`;
     const query = `uploadId=${encodeURIComponent(uploadId)}`;

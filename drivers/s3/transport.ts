@@ -3,6 +3,7 @@
  * on the offline client whose endpoint is the external one (client.ts). What the
  * requests mean, their retries and their errors are the core's (src/object-store/).
  */
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -176,24 +177,35 @@ export class S3Transport implements ObjectTransport {
         Bucket: bucket,
         Key: key,
         ...attributeInput(attributes),
-        ChecksumAlgorithm: await this.#partChecksum(),
+        // Every part carries a CRC32 (the core's sendPart); S3 wants it announced here.
+        ChecksumAlgorithm: ChecksumAlgorithm.CRC32,
       }),
     );
     if (created.UploadId === undefined) throw new Error('CreateMultipartUpload answered without an UploadId');
     return created.UploadId;
   }
 
-  async uploadPart(bucket: string, key: string, uploadId: string, number: number, part: Buffer): Promise<UploadedPart> {
-    const output = await this.#client.send(
-      new UploadPartCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        PartNumber: number,
-        Body: part,
-        ChecksumAlgorithm: await this.#partChecksum(),
-      }),
-    );
+  async uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    number: number,
+    part: Buffer,
+    checksum: string | undefined,
+  ): Promise<UploadedPart> {
+    const command = new UploadPartCommand({
+      Bucket: bucket,
+      Key: key,
+      UploadId: uploadId,
+      PartNumber: number,
+      Body: part,
+      // Given, the SDK sends it as it is and computes no checksum of its own.
+      ...(checksum === undefined
+        ? { ContentMD5: createHash('md5').update(part).digest('base64') }
+        : { ChecksumCRC32: checksum }),
+    });
+    if (checksum !== undefined) withUnsignedPayload(command);
+    const output = await this.#client.send(command);
     if (output.ETag === undefined) throw new Error(`UploadPart ${number} answered without an ETag`);
     return { number, etag: output.ETag, checksum: output.ChecksumCRC32 };
   }
@@ -353,12 +365,6 @@ export class S3Transport implements ObjectTransport {
     if (this.#presigner !== this.#client) this.#presigner.destroy();
     if (this.#ownsClient) this.#client.destroy();
   }
-
-  /** As lib-storage does: with WHEN_SUPPORTED (AWS) every part carries a CRC32, announced and listed. */
-  async #partChecksum(): Promise<ChecksumAlgorithm | undefined> {
-    const mode = await this.#client.config.requestChecksumCalculation();
-    return mode === 'WHEN_SUPPORTED' ? ChecksumAlgorithm.CRC32 : undefined;
-  }
 }
 
 function attributeInput(attributes: ObjectAttributes) {
@@ -398,6 +404,24 @@ function isInvalidRange(error: unknown): boolean {
  * cost a third of the small-save throughput (docs/benchmarks.md).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPUT.html (Expect header)
  */
+/**
+ * Signs the request without hashing its body (`x-amz-content-sha256: UNSIGNED-PAYLOAD`,
+ * which the SigV4 signer takes as given when the header is there): the body is covered
+ * by the checksum it carries instead, which the server verifies. Over plain http the
+ * SDK would otherwise compute a SHA-256 of every part.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
+ */
+function withUnsignedPayload(command: UploadPartCommand): void {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'stowageUnsignedPayload' },
+  );
+}
+
 function withExpectContinue(command: PutObjectCommand): void {
   command.middlewareStack.add(
     (next) => async (args) => {

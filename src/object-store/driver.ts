@@ -109,6 +109,7 @@ export class ObjectStoreDriver implements Driver {
       partSize: settings.partSize,
       parallelParts: settings.parallelParts,
       conditionalWrites: settings.conditionalWrites,
+      partChecksums: { enabled: true },
     };
     this.capabilities = {
       publicUrl: settings.plan.isPublic(settings.bucket),

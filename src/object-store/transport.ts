@@ -155,10 +155,23 @@ export interface ObjectTransport {
     conditions: Conditions,
   ): Promise<void>;
 
-  /** CreateMultipartUpload; resolves with the upload id. */
+  /** CreateMultipartUpload, announcing CRC32 part checksums (`x-amz-checksum-algorithm`); resolves with the upload id. */
   createUpload(bucket: string, key: string, attributes: ObjectAttributes): Promise<string>;
-  /** UploadPart; `part` must not be kept after it settles. */
-  uploadPart(bucket: string, key: string, uploadId: string, number: number, part: Buffer): Promise<UploadedPart>;
+  /**
+   * UploadPart; `part` must not be kept after it settles. With `checksum` (the part's
+   * CRC32, base64) the part goes with `x-amz-checksum-crc32` and an unsigned payload, and
+   * `checksum` in the answer is the server's echo of it (undefined when it sent none: it
+   * did not check); without, it carries its Content-MD5 (and the SHA-256 payload
+   * signature where the SDK signs payloads).
+   */
+  uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    number: number,
+    part: Buffer,
+    checksum: string | undefined,
+  ): Promise<UploadedPart>;
   /** CompleteMultipartUpload (a 200 carrying an `<Error>` rejects). */
   completeUpload(
     bucket: string,

@@ -1,6 +1,6 @@
 /**
  * A TCP proxy for fault injection between a driver and its server (node:net only):
- * adds latency, resets a connection after N bytes, stalls, or refuses connections.
+ * adds latency, resets a connection after N bytes, stalls, flips a byte, or refuses connections.
  * A fault applies to traffic on new and kept-alive connections alike, from the
  * moment it is injected; `times` limits how many connections it strikes. A reset or
  * stall with `request` waits, on each connection, for a request whose request line
@@ -18,6 +18,12 @@ export type Fault =
   | { kind: 'reset'; afterBytes: number; direction: 'up' | 'down'; request?: RegExp }
   /** Forwards nothing more (after `afterBytes`), holding the connection open. */
   | { kind: 'stall'; afterBytes?: number; request?: RegExp }
+  /**
+   * Inverts the byte `afterBytes` into a request (headers included) going to the server,
+   * once per connection struck, and forwards everything else untouched: a body damaged
+   * in transit that only a checksum can tell.
+   */
+  | { kind: 'flip'; afterBytes: number; request?: RegExp }
   /** Closes new connections at once. */
   | { kind: 'refuse' };
 
@@ -145,7 +151,8 @@ function forward(from: Socket, to: Socket, direction: 'up' | 'down', context: Co
       }, fault.ms);
       return;
     }
-    const request = fault.kind === 'reset' || fault.kind === 'stall' ? fault.request : undefined;
+    const request =
+      fault.kind === 'reset' || fault.kind === 'stall' || fault.kind === 'flip' ? fault.request : undefined;
     if (
       request !== undefined &&
       link.armed === generation &&
@@ -167,7 +174,9 @@ function forward(from: Socket, to: Socket, direction: 'up' | 'down', context: Co
       counted = 0;
     }
     const limit =
-      (fault.kind === 'reset' && fault.direction === direction) || fault.kind === 'stall'
+      (fault.kind === 'reset' && fault.direction === direction) ||
+      fault.kind === 'stall' ||
+      (fault.kind === 'flip' && direction === 'up' && !link.struck)
         ? (fault.afterBytes ?? 0)
         : Number.POSITIVE_INFINITY;
     if (counted + chunk.length <= limit) {
@@ -176,6 +185,14 @@ function forward(from: Socket, to: Socket, direction: 'up' | 'down', context: Co
       return;
     }
     const allowed = Math.max(0, limit - counted);
+    if (fault.kind === 'flip') {
+      const damaged = Buffer.from(chunk);
+      damaged[allowed] = (damaged[allowed] as number) ^ 0xff;
+      counted += chunk.length;
+      hit();
+      if (!to.write(damaged)) from.pause();
+      return;
+    }
     counted = limit;
     if (allowed > 0) to.write(chunk.subarray(0, allowed));
     hit();
