@@ -10,10 +10,14 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import { isStorageError } from './errors.js';
 import type { Storage } from './storage.js';
 import { type StoredUpload, storeUpload, type UploadTo } from './uploads.js';
 
 export { isoDatePrefix } from './iso-date.js';
+
+const PAYLOAD_TOO_LARGE = 413;
+
 export type { StoredUpload, UploadTo } from './uploads.js';
 
 /** The part of @fastify/multipart's `MultipartFile` this needs. */
@@ -44,8 +48,9 @@ export interface SavedMultipartFile extends StoredUpload {
 
 /**
  * Streams one @fastify/multipart file part into `storage`. Rejects with
- * PRECONDITION_FAILED when the part exceeds `limits.fileSize` and with UNEXPECTED when
- * the request ends first; in both cases nothing is stored.
+ * PRECONDITION_FAILED (with `statusCode` 413, which Fastify answers with) when the part
+ * exceeds `limits.fileSize`, and with UNEXPECTED when the request ends first; in both
+ * cases nothing is stored.
  */
 export async function saveMultipartFile<Request>(
   storage: Storage,
@@ -56,6 +61,10 @@ export async function saveMultipartFile<Request>(
     storage,
     { stream: part.file, filename: part.filename, request: options.request.raw },
     { uploadTo: options.uploadTo, frameworkRequest: options.request, maxLength: options.maxLength },
-  );
+  ).catch((error: unknown) => {
+    // Fastify answers an error with its `statusCode`: 413, as the plugin's own limit error.
+    if (isStorageError(error, 'PRECONDITION_FAILED')) Object.assign(error, { statusCode: PAYLOAD_TOO_LARGE });
+    throw error;
+  });
   return { ...stored, fieldname: part.fieldname, originalname: part.filename, mimetype: part.mimetype };
 }

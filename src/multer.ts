@@ -31,8 +31,8 @@ export interface MulterFile {
 
 /** multer's StorageEngine interface (https://github.com/expressjs/multer/blob/main/StorageEngine.md). */
 export interface MulterStorageEngine<Request extends IncomingMessage = IncomingMessage> {
-  _handleFile(request: Request, file: MulterFile, callback: (error?: unknown, info?: StoredUpload) => void): void;
-  _removeFile(request: Request, file: Partial<StoredUpload>, callback: (error: unknown) => void): void;
+  _handleFile(request: Request, file: MulterFile, callback: (error: Error | null, info?: StoredUpload) => void): void;
+  _removeFile(request: Request, file: Partial<StoredUpload>, callback: (error: Error | null) => void): void;
 }
 
 /**
@@ -52,7 +52,7 @@ export function multerStorage<Request extends IncomingMessage = IncomingMessage>
         { uploadTo: options.uploadTo, frameworkRequest: request, maxLength: options.maxLength },
       ).then(
         (stored) => callback(null, stored),
-        (error: unknown) => {
+        (error: Error) => {
           // multer waits for the part to be consumed; what is left of it is not ours.
           file.stream.resume();
           callback(error);
@@ -61,7 +61,10 @@ export function multerStorage<Request extends IncomingMessage = IncomingMessage>
     },
     _removeFile(_request, file, callback) {
       if (file.name === undefined) return callback(null);
-      storage.delete(file.name).then(() => callback(null), callback);
+      storage.delete(file.name).then(
+        () => callback(null),
+        (error: Error) => callback(error),
+      );
     },
   };
 }

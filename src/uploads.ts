@@ -68,7 +68,12 @@ export async function storeUpload<Request>(
       done(null, chunk);
     },
   });
-  const fail = (error: StorageError) => counted.destroy(error);
+  // Why the upload was cut short; save() reports it as a failed read of its content.
+  let failure: StorageError | undefined;
+  const fail = (error: StorageError) => {
+    failure ??= error;
+    counted.destroy(error);
+  };
   const tooLarge = () =>
     new StorageError('PRECONDITION_FAILED', 'The file is larger than the upload size limit; nothing was stored.', {
       name,
@@ -90,6 +95,8 @@ export async function storeUpload<Request>(
       throw tooLarge();
     }
     return { name: stored, size, contentType: guessContentType(stored), url: await urlOf(storage, stored) };
+  } catch (error) {
+    throw failure ?? error;
   } finally {
     part.stream.off('limit', onLimit);
     part.request.off('close', onClose);
