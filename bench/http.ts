@@ -11,7 +11,7 @@
  *   sampled every 10 ms (target: under 64 MiB, as for `save`).
  *
  *   npm run bench:http                 the full run
- *   npm run bench:http -- --quick      128 MiB and 16 MiB instead, one round
+ *   npm run bench:http -- --quick      128 MiB and 16 MiB instead, two rounds
  *
  * Each server is a child process of its own (this file, started with a role), so that
  * its RSS is its own. The figures go in docs/benchmarks.md ("Serving and uploads").
@@ -32,7 +32,7 @@ const MiB = 1024 * 1024;
 const quick = process.argv.includes('--quick');
 const SERVE_BYTES = quick ? 128 * MiB : 1024 * MiB;
 const UPLOAD_BYTES = quick ? 16 * MiB : 100 * MiB;
-const ROUNDS = quick ? 2 : 3;
+const ROUNDS = quick ? 2 : 5;
 const RSS_SAMPLE_MS = 10;
 const FILE = 'large.bin';
 
@@ -55,7 +55,9 @@ async function main(): Promise<void> {
     await writeLargeFile(join(dir, 'serve', FILE), SERVE_BYTES);
     const results: Record<string, { mbps: number[]; peakRss: number }> = {};
     for (let round = 0; round < ROUNDS; round++) {
-      for (const contender of ['stowage', 'serve-static'] as const) {
+      // The order reverses each round, so that drift on the machine touches both alike.
+      const order = ['stowage', 'serve-static'] as const;
+      for (const contender of round % 2 === 0 ? order : [...order].reverse()) {
         const server = await startChild(contender, join(dir, 'serve'));
         const started = performance.now();
         const bytes = await download(`${server.origin}/media/${FILE}`);
