@@ -12,6 +12,7 @@
  * differs from what the driver declares (e.g. a server without conditional writes).
  */
 import type { Capabilities } from '../src/driver.js';
+import { capabilityContract } from './capabilities.js';
 import type { ContractFactory } from './context.js';
 import { copyContract } from './copy.js';
 import { listContract } from './list.js';
@@ -20,6 +21,7 @@ import { openContract } from './open.js';
 import { saveContract } from './save.js';
 import { urlContract } from './urls.js';
 
+export { rejectsUnsupported } from './capabilities.js';
 export type { ContractFactory, ContractState, ContractTarget } from './context.js';
 export { failingStream, generatedStream, hashStream } from './context.js';
 export type { NameOutcome } from './names.js';
@@ -40,4 +42,5 @@ export function storageContract(
   listContract(setup);
   copyContract(setup);
   urlContract(setup);
+  capabilityContract(setup);
 }

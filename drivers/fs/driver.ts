@@ -28,7 +28,7 @@ import { StorageError } from '../../src/errors.js';
 import { RESERVED_SEGMENT_PREFIX } from '../../src/names.js';
 import { compareNames, encodeName } from '../../src/utf8.js';
 import { mapFileSystemError } from './errors.js';
-import type { FileSystemOptions } from './options.js';
+import { type FileSystemOptions, FS_OPTIONS, type ResolvedFileSystemOptions } from './options.js';
 
 /** The part of Node's `fs` module the driver uses; memfs provides the same. */
 export type FileSystemApi = Pick<
@@ -65,7 +65,8 @@ export class FileSystemDriver implements Driver {
   readonly name: string;
   readonly capabilities: Capabilities;
   readonly location: string;
-  readonly #options: FileSystemOptions;
+  /** The options, checked, with defaults applied. */
+  readonly options: ResolvedFileSystemOptions;
   readonly #fs: FileSystemApi;
   readonly #meta: Map<number, StoredMetadata> | undefined;
   #root: Promise<string> | undefined;
@@ -74,13 +75,13 @@ export class FileSystemDriver implements Driver {
     this.#fs = backend?.fs ?? nodeFs;
     this.name = backend?.name ?? 'fs';
     this.#meta = backend?.metadata;
-    this.#options = options;
-    this.location = backend ? options.location : resolve(options.location);
+    this.options = FS_OPTIONS.resolve(options);
+    this.location = backend ? this.options.location : resolve(this.options.location);
     if (!isAbsolute(this.location)) {
       throw new StorageError('INVALID_CONFIG', `${this.name}: location must be an absolute path.`);
     }
     this.capabilities = {
-      publicUrl: options.baseUrl !== undefined,
+      publicUrl: this.options.baseUrl !== undefined,
       presign: false,
       conditionalCreate: true,
       rangeRead: true,
@@ -89,6 +90,7 @@ export class FileSystemDriver implements Driver {
       metadata: this.#meta !== undefined,
       bucketManagement: false,
       healthCheck: false,
+      hierarchical: true,
     };
   }
 
@@ -189,7 +191,7 @@ export class FileSystemDriver implements Driver {
   }
 
   async url(name: string, _options: UrlOptions): Promise<string> {
-    const base = this.#options.baseUrl;
+    const base = this.options.baseUrl;
     if (base === undefined) {
       throw new StorageError('UNSUPPORTED', `The ${this.name} driver has no baseUrl; set one to use url().`);
     }
@@ -197,7 +199,7 @@ export class FileSystemDriver implements Driver {
   }
 
   toJSON(): Record<string, unknown> {
-    return { driver: this.name, location: this.location, baseUrl: this.#options.baseUrl };
+    return { driver: this.name, location: this.location, baseUrl: this.options.baseUrl };
   }
 
   [inspect.custom](): string {
@@ -226,7 +228,7 @@ export class FileSystemDriver implements Driver {
     const { tmp, fd } = await this.#createTemporary(name);
     try {
       await fill(fd, tmp);
-      if (this.#options.fileMode !== undefined) await this.#fs.promises.chmod(tmp, this.#options.fileMode);
+      if (this.options.fileMode !== undefined) await this.#fs.promises.chmod(tmp, this.options.fileMode);
       return tmp;
     } catch (error) {
       await this.#fs.promises.unlink(tmp).catch(() => {});
@@ -380,7 +382,7 @@ export class FileSystemDriver implements Driver {
   async #directoryFor(name: string): Promise<string> {
     const dir = dirname(await this.#path(name));
     await this.#checkInside(dir, name);
-    const mode = this.#options.directoryMode;
+    const mode = this.options.directoryMode;
     const missing = await this.#missingAncestors(dir);
     await this.#fs.promises.mkdir(dir, { recursive: true });
     if (mode !== undefined) for (const created of missing) await this.#fs.promises.chmod(created, mode);

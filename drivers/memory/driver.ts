@@ -5,7 +5,7 @@
  */
 import { createFsFromVolume, Volume } from 'memfs';
 import { type FileSystemApi, FileSystemDriver, PARTIAL_PREFIX, type StoredMetadata } from '../fs/driver.js';
-import type { MemoryOptions } from './options.js';
+import { MEMORY_OPTIONS, type MemoryOptions } from './options.js';
 
 const ROOT = '/';
 
@@ -14,7 +14,8 @@ export class MemoryDriver extends FileSystemDriver {
   readonly volume: Volume;
   readonly #metadata: Map<number, StoredMetadata>;
 
-  constructor(options: MemoryOptions = {}) {
+  constructor(given: MemoryOptions = {}) {
+    const options = MEMORY_OPTIONS.resolve(given);
     const volume = new Volume();
     const metadata = new Map<number, StoredMetadata>();
     const fs = createFsFromVolume(volume) as unknown as FileSystemApi;
