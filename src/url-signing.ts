@@ -11,6 +11,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { StorageError } from './errors.js';
+import { type EnvName, option } from './options.js';
 
 /** The shortest secret accepted: 256 bits, the size of the HMAC-SHA256 key it becomes. */
 export const MIN_URL_SECRET_BYTES = 32;
@@ -97,4 +98,36 @@ export function registerUrlSigner(driver: object, signer: UrlSigner): void {
 /** The signer of a driver configured with a `urlSecret`, else undefined. */
 export function urlSignerOf(driver: object): UrlSigner | undefined {
   return signers.get(driver);
+}
+
+/** What the `urlSecret` option takes: the secret (text or bytes), or a signer to share. */
+export type UrlSecret = string | Uint8Array | UrlSigner;
+
+/**
+ * The `urlSecret` option of the drivers that sign their own URLs (fs, memory), declared
+ * once for both. The value is turned into a UrlSigner as it is checked, so that the
+ * driver's resolved options hold no secret text; a short secret is INVALID_CONFIG
+ * naming the option or the variable.
+ */
+export function urlSecretOption(env: EnvName) {
+  const toSigner = (value: unknown, label: string): UrlSecret => {
+    if (value instanceof UrlSigner) return value;
+    if (typeof value === 'string' || value instanceof Uint8Array) return new UrlSigner(value, label);
+    throw new StorageError('INVALID_CONFIG', `${label} must be a string or bytes (got ${typeof value}).`, {
+      operation: 'configure',
+    });
+  };
+  return option.custom<UrlSecret>(
+    { describe: `a secret of at least ${MIN_URL_SECRET_BYTES} bytes`, check: toSigner, parse: toSigner },
+    {
+      env,
+      defaultDoc: 'none: `url()` is a plain URL',
+      doc: `signs \`url()\` results (expiring, \`presign\`) for stowage/http to verify; at least ${MIN_URL_SECRET_BYTES} bytes; needs \`baseUrl\``,
+    },
+  );
+}
+
+/** The signer a resolved `urlSecret` holds (what `urlSecretOption` checked). */
+export function signerOf(secret: UrlSecret, setting: string): UrlSigner {
+  return secret instanceof UrlSigner ? secret : new UrlSigner(secret, setting);
 }

@@ -4,11 +4,16 @@
  * handlers: exactly the signed name, expiry and disposition are served; a missing,
  * changed or expired signature is a 403 that says nothing about the secret.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createFileSystemStorage } from '../drivers/fs/index.js';
 import { createMemoryStorage } from '../drivers/memory/index.js';
 import { isStorageError } from '../src/errors.js';
+import { createStorageFromEnv } from '../src/registry.js';
 import { registerUrlSigner, UrlSigner } from '../src/url-signing.js';
 import { encodeName } from '../src/utf8.js';
 import { type HandlerKind, serveStorage } from './support/http.js';
@@ -126,3 +131,96 @@ function handlerChecks(kind: HandlerKind): void {
   });
   test.run();
 }
+
+const drivers = suite('fs and memory with a urlSecret');
+
+drivers('they declare presign (not publicUrl) and sign url() under baseUrl', async () => {
+  const location = await mkdtemp(join(tmpdir(), 'stowage-signed-'));
+  try {
+    for (const storage of [
+      createMemoryStorage({ baseUrl: 'https://example.com/private/', urlSecret: SECRET }),
+      createFileSystemStorage({ location, baseUrl: 'https://example.com/private', urlSecret: SECRET }),
+    ]) {
+      assert.is(storage.capabilities.presign, true);
+      assert.is(storage.capabilities.publicUrl, false);
+      const name = await storage.save('a b/c.pdf', 'x');
+      const plain = await storage.url(name);
+      assert.match(plain, /^https:\/\/example\.com\/private\/a%20b\/c\.pdf\?expires=\d+&signature=[\w-]+$/);
+      const expires = Number(new URL(plain).searchParams.get('expires'));
+      assert.ok(Math.abs(expires - (Date.now() / 1000 + 7 * 24 * 3600)) < 60, 'seven days by default');
+      const signed = new URL(await storage.url(name, { expiresIn: 60, download: 'x.pdf' }));
+      assert.ok(Math.abs(Number(signed.searchParams.get('expires')) - (Date.now() / 1000 + 60)) < 5);
+      assert.is(signed.searchParams.get('download'), 'x.pdf');
+      for (const shown of [plain, signed.href, JSON.stringify(storage), inspect(storage, { depth: 6 })]) {
+        assert.not.match(shown, SECRET);
+      }
+      assert.not.match(inspect(storage.driver.options, { depth: 6, showHidden: true }), SECRET);
+    }
+    const unsigned = createMemoryStorage({ baseUrl: '/media/' });
+    assert.is(unsigned.capabilities.presign, false);
+    assert.is(unsigned.capabilities.publicUrl, true);
+  } finally {
+    await rm(location, { recursive: true, force: true });
+  }
+});
+
+drivers('a short secret, or one without baseUrl, is INVALID_CONFIG naming the option or variable', async () => {
+  const refused = async (build: () => unknown, named: string) => {
+    try {
+      await build();
+      assert.unreachable(`accepted: ${named}`);
+    } catch (error) {
+      assert.ok(isStorageError(error, 'INVALID_CONFIG'), String(error));
+      assert.match((error as Error).message, named);
+      assert.not.match((error as Error).message, 'short-secret');
+    }
+  };
+  await refused(() => createMemoryStorage({ baseUrl: '/m/', urlSecret: 'short-secret' }), 'memory option urlSecret');
+  await refused(
+    () => createFileSystemStorage({ location: tmpdir(), baseUrl: '/m/', urlSecret: 'short-secret' }),
+    'fs option urlSecret',
+  );
+  await refused(() => createMemoryStorage({ urlSecret: SECRET }), 'needs a baseUrl');
+  for (const [variable, driver] of [
+    ['STORAGE_FS_URL_SECRET', 'fs'],
+    ['STORAGE_MEMORY_URL_SECRET', 'memory'],
+  ] as const) {
+    await refused(
+      () => createStorageFromEnv({ STORAGE_DRIVER: driver, STORAGE_FS_LOCATION: tmpdir(), [variable]: 'short-secret' }),
+      variable,
+    );
+  }
+  const fromEnv = await createStorageFromEnv({
+    STORAGE_DRIVER: 'memory',
+    STORAGE_MEMORY_BASE_URL: '/private/',
+    STORAGE_MEMORY_URL_SECRET: SECRET,
+  });
+  assert.is(fromEnv.capabilities.presign, true);
+  assert.match(await fromEnv.url('x.txt'), /^\/private\/x\.txt\?expires=\d+&signature=/);
+});
+
+drivers(
+  'one private-file flow: a signed URL from url() served by the handler, then refused once tampered',
+  async () => {
+    for (const kind of ['node', 'fetch'] as const) {
+      const listening = await serveStorage(kind, undefined, { prefix: '/private/' });
+      const storage = createMemoryStorage({ baseUrl: `${listening.origin}/private/`, urlSecret: SECRET });
+      listening.serve(storage);
+      try {
+        const name = await storage.save('contract.pdf', '%PDF');
+        const signed = await storage.url(name, { expiresIn: 120, download: true });
+        const response = await fetch(signed);
+        assert.is(response.status, 200);
+        assert.is(await response.text(), '%PDF');
+        assert.is(response.headers.get('content-disposition'), 'attachment; filename=contract.pdf');
+        const tampered = await fetch(signed.replace('download=', 'download=other.pdf'));
+        assert.is(tampered.status, 403);
+        await tampered.arrayBuffer();
+      } finally {
+        await listening.close();
+      }
+    }
+  },
+);
+
+drivers.run();

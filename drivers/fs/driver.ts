@@ -26,6 +26,7 @@ import type {
 } from '../../src/driver.js';
 import { StorageError } from '../../src/errors.js';
 import { RESERVED_SEGMENT_PREFIX } from '../../src/names.js';
+import { registerUrlSigner, signerOf, type UrlSigner, urlSignerOf } from '../../src/url-signing.js';
 import { compareNames, encodeName } from '../../src/utf8.js';
 import { mapFileSystemError } from './errors.js';
 import { type FileSystemOptions, FS_OPTIONS, type ResolvedFileSystemOptions } from './options.js';
@@ -80,9 +81,10 @@ export class FileSystemDriver implements Driver {
     if (!isAbsolute(this.location)) {
       throw new StorageError('INVALID_CONFIG', `${this.name}: location must be an absolute path.`);
     }
+    const signer = this.#signer();
     this.capabilities = {
-      publicUrl: this.options.baseUrl !== undefined,
-      presign: false,
+      publicUrl: this.options.baseUrl !== undefined && signer === undefined,
+      presign: signer !== undefined,
       conditionalCreate: true,
       rangeRead: true,
       serverSideCopy: true,
@@ -190,12 +192,14 @@ export class FileSystemDriver implements Driver {
     }
   }
 
-  async url(name: string, _options: UrlOptions): Promise<string> {
+  async url(name: string, options: UrlOptions): Promise<string> {
     const base = this.options.baseUrl;
     if (base === undefined) {
       throw new StorageError('UNSUPPORTED', `The ${this.name} driver has no baseUrl; set one to use url().`);
     }
-    return `${base.endsWith('/') ? base : `${base}/`}${encodeName(name)}`;
+    const url = `${base.endsWith('/') ? base : `${base}/`}${encodeName(name)}`;
+    const signer = urlSignerOf(this);
+    return signer ? `${url}?${signer.sign(name, options)}` : url;
   }
 
   toJSON(): Record<string, unknown> {
@@ -204,6 +208,24 @@ export class FileSystemDriver implements Driver {
 
   [inspect.custom](): string {
     return `${this.constructor.name} ${inspect(this.toJSON())}`;
+  }
+
+  /** The signer of a driver with a `urlSecret`, registered for stowage/http; it needs a baseUrl. */
+  #signer(): UrlSigner | undefined {
+    const { urlSecret, baseUrl } = this.options;
+    if (urlSecret === undefined) return undefined;
+    if (baseUrl === undefined) {
+      throw new StorageError(
+        'INVALID_CONFIG',
+        `${this.name}: urlSecret needs a baseUrl (the URL stowage/http serves).`,
+        {
+          operation: 'configure',
+        },
+      );
+    }
+    const signer = signerOf(urlSecret, `${this.name} option urlSecret`);
+    registerUrlSigner(this, signer);
+    return signer;
   }
 
   /** Writes the body into the open temporary file `fd`, and closes it. */

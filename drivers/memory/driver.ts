@@ -19,7 +19,7 @@ export class MemoryDriver extends FileSystemDriver {
     const volume = new Volume();
     const metadata = new Map<number, StoredMetadata>();
     const fs = createFsFromVolume(volume) as unknown as FileSystemApi;
-    super({ location: ROOT, baseUrl: options.baseUrl }, { name: 'memory', fs, metadata });
+    super({ location: ROOT, baseUrl: options.baseUrl, urlSecret: options.urlSecret }, { name: 'memory', fs, metadata });
     this.volume = volume;
     this.#metadata = metadata;
     for (const [name, content] of Object.entries(options.files ?? {})) {
