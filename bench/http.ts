@@ -5,7 +5,8 @@
  * - serve: one 1 GiB file on disk, downloaded over loopback from a server process that
  *   runs stowage/http's nodeHandler over the fs driver, and from one that runs
  *   `serve-static` (what `express.static` uses) on the same directory; rounds alternate.
- *   Reported: MB/s per contender (median of the rounds) and each server's peak RSS.
+ *   Reported: MB/s per contender (median of the rounds), the server's CPU seconds per
+ *   GiB (steadier than MB/s on a shared machine) and each server's peak RSS.
  * - upload: one 100 MiB multipart upload through stowage/multer into the fs driver
  *   (Express + multer); reported: the server's RSS growth over its idle baseline,
  *   sampled every 10 ms (target: under 64 MiB, as for `save`).
@@ -40,6 +41,8 @@ type Role = 'stowage' | 'serve-static' | 'multer';
 interface ChildReport {
   baselineRss: number;
   peakRss: number;
+  /** CPU seconds (user + system) the server spent after its baseline. */
+  cpuSeconds: number;
 }
 
 const role = process.argv[2] as Role | undefined;
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
       `writing a ${SERVE_BYTES / MiB} MiB file; node ${process.version}; ${quick ? 'quick run' : `${ROUNDS} rounds`}`,
     );
     await writeLargeFile(join(dir, 'serve', FILE), SERVE_BYTES);
-    const results: Record<string, { mbps: number[]; peakRss: number }> = {};
+    const results: Record<string, { mbps: number[]; peakRss: number; cpuPerGiB: number[] }> = {};
     for (let round = 0; round < ROUNDS; round++) {
       // The order reverses each round, so that drift on the machine touches both alike.
       const order = ['stowage', 'serve-static'] as const;
@@ -64,21 +67,24 @@ async function main(): Promise<void> {
         const seconds = (performance.now() - started) / 1000;
         const report = await server.stop();
         if (bytes !== SERVE_BYTES) throw new Error(`${contender} served ${bytes} bytes, not ${SERVE_BYTES}`);
-        const entry = (results[contender] ??= { mbps: [], peakRss: 0 });
+        const entry = results[contender] ?? { mbps: [], peakRss: 0, cpuPerGiB: [] };
+        results[contender] = entry;
         entry.mbps.push(bytes / 1e6 / seconds);
+        entry.cpuPerGiB.push(report.cpuSeconds / (bytes / (1024 * MiB)));
         entry.peakRss = Math.max(entry.peakRss, report.peakRss);
       }
     }
     console.log(`\nserving ${SERVE_BYTES / MiB} MiB from disk over loopback (median of ${ROUNDS}):`);
-    for (const [contender, { mbps, peakRss }] of Object.entries(results)) {
+    for (const [contender, { mbps, peakRss, cpuPerGiB }] of Object.entries(results)) {
+      const rounds = mbps.map((rate) => rate.toFixed(0)).join(', ');
       console.log(
-        `  ${contender.padEnd(13)} ${median(mbps).toFixed(0).padStart(6)} MB/s   peak RSS ${mib(peakRss)} MiB`,
+        `  ${contender.padEnd(13)} ${median(mbps).toFixed(0).padStart(6)} MB/s (rounds: ${rounds})   server CPU ${median(cpuPerGiB).toFixed(2)} s/GiB   peak RSS ${mib(peakRss)} MiB`,
       );
     }
     const [ours, theirs] = [results.stowage, results['serve-static']];
     if (ours && theirs) {
       console.log(
-        `  ratio stowage/serve-static: throughput ${(median(ours.mbps) / median(theirs.mbps)).toFixed(2)}, peak RSS ${(ours.peakRss / theirs.peakRss).toFixed(2)}`,
+        `  ratio stowage/serve-static: throughput ${(median(ours.mbps) / median(theirs.mbps)).toFixed(2)}, server CPU ${(median(ours.cpuPerGiB) / median(theirs.cpuPerGiB)).toFixed(2)}, peak RSS ${(ours.peakRss / theirs.peakRss).toFixed(2)}`,
       );
     }
 
@@ -138,6 +144,7 @@ async function child(role: Role, dir: string): Promise<void> {
   global.gc?.();
   await new Promise((resolve) => setTimeout(resolve, 200));
   const baselineRss = process.memoryUsage.rss();
+  const baselineCpu = process.cpuUsage();
   let peakRss = baselineRss;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -146,7 +153,8 @@ async function child(role: Role, dir: string): Promise<void> {
     clearInterval(sampler);
     // maxRSS (KiB) also catches a peak between two samples.
     peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-    process.send?.({ baselineRss, peakRss } satisfies ChildReport);
+    const cpu = process.cpuUsage(baselineCpu);
+    process.send?.({ baselineRss, peakRss, cpuSeconds: (cpu.user + cpu.system) / 1e6 } satisfies ChildReport);
   });
   const { port } = server.address() as AddressInfo;
   process.send?.({ origin: `http://127.0.0.1:${port}` });

@@ -60,11 +60,11 @@ async function listing(origin: string): Promise<Map<string, { view: string; down
   for (const match of html.matchAll(
     /<a href="([^"]+)">([^<]+)<\/a><\/td><td>\d+<\/td><td><a href="([^"]+)">download/g,
   )) {
-    const unescape = (text: string) =>
+    const unescapeHtml = (text: string) =>
       text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
-    rows.set(unescape(match[2] as string), {
-      view: unescape(match[1] as string),
-      download: unescape(match[3] as string),
+    rows.set(unescapeHtml(match[2] as string), {
+      view: unescapeHtml(match[1] as string),
+      download: unescapeHtml(match[3] as string),
     });
   }
   return rows;

@@ -5,20 +5,18 @@
  * nodeHandler serving the stored file from a Fastify route with Range.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { generatedStream } from '../contracts/context.js';
 import { createFileSystemStorage } from '../drivers/fs/index.js';
 import { saveMultipartFile } from '../src/fastify.js';
 import { nodeHandler } from '../src/http/index.js';
 import type { Storage } from '../src/storage.js';
-import { postMultipart } from './support/multipart.js';
+import { abortedUpload, filesUnder, postMultipart } from './support/multipart.js';
 
 const MiB = 1024 * 1024;
 const LIMIT = 2 * MiB;
@@ -28,12 +26,6 @@ interface State {
   storage: Storage;
   app: FastifyInstance;
   origin: string;
-}
-
-async function everything(location: string): Promise<string[]> {
-  return (await readdir(location, { recursive: true, withFileTypes: true }))
-    .filter((entry) => entry.isFile())
-    .map((entry) => entry.name);
 }
 
 const test = suite<State>('fastify: @fastify/multipart uploads and nodeHandler');
@@ -87,30 +79,17 @@ test('over limits.fileSize: 413 and nothing on disk', async ({ origin, location 
     { field: 'file', filename: 'big.bin', content: randomBytes(LIMIT + 1) },
   ]);
   assert.is(response.status, 413, response.body);
-  assert.equal(await everything(location), []);
+  assert.equal(await filesUnder(location), []);
 });
 
 test('an aborted upload: nothing on disk', async ({ origin, location }) => {
-  let writing = false;
-  await postMultipart(
-    `${origin}/upload`,
-    [{ field: 'file', filename: 'cut.bin', content: generatedStream(LIMIT - 1, 64 * 1024).stream }],
-    {
-      abortAfter: LIMIT / 2,
-      onAbort: async () => {
-        for (let i = 0; i < 100 && !writing; i++) {
-          writing = (await everything(location)).length > 0;
-          if (!writing) await sleep(50);
-        }
-      },
-    },
-  );
-  assert.ok(writing, 'the upload was being written when the client left');
-  let left = await everything(location);
-  for (let i = 0; i < 100 && left.length > 0; i++) {
-    await sleep(100);
-    left = await everything(location);
-  }
+  const { wasWriting, left } = await abortedUpload(`${origin}/upload`, {
+    field: 'file',
+    size: LIMIT - 1,
+    abortAfter: LIMIT / 2,
+    listed: () => filesUnder(location),
+  });
+  assert.ok(wasWriting, 'the upload was being written when the client left');
   assert.equal(left, []);
 });
 

@@ -6,10 +6,9 @@
  * stored" is checked on the disk (or volume) itself, temporary files included.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type ErrorRequestHandler } from 'express';
 import multer from 'multer';
 import { suite } from 'uvu';
@@ -20,7 +19,7 @@ import { createMemoryStorage } from '../drivers/memory/index.js';
 import { isoDatePrefix, multerStorage, type UploadTo } from '../src/multer.js';
 import type { Storage } from '../src/storage.js';
 import { type Listening, listen } from './support/http.js';
-import { postMultipart } from './support/multipart.js';
+import { abortedUpload, filesUnder, postMultipart } from './support/multipart.js';
 
 const MiB = 1024 * 1024;
 const LIMIT = 4 * MiB;
@@ -47,10 +46,7 @@ const targets: Record<string, () => Promise<Target>> = {
     const storage = createFileSystemStorage({ location, baseUrl: '/media/' });
     return {
       storage,
-      everything: async () =>
-        (await readdir(location, { recursive: true, withFileTypes: true }))
-          .filter((entry) => entry.isFile())
-          .map((entry) => join(entry.parentPath, entry.name)),
+      everything: () => filesUnder(location),
       cleanup: () => rm(location, { recursive: true, force: true }),
     };
   },
@@ -192,27 +188,13 @@ for (const [driver, create] of Object.entries(targets)) {
   test('a request aborted midway: nothing stored, the temporary file removed', async ({ target }) => {
     const served = await app(target.storage);
     try {
-      let sawPartial = false;
-      await postMultipart(
-        `${served.origin}/one`,
-        [{ field: 'file', filename: 'cut.bin', content: generatedStream(3 * MiB, 64 * 1024).stream }],
-        {
-          abortAfter: 2 * MiB,
-          // Abort only once the engine is writing, so that there is something to clean up.
-          onAbort: async () => {
-            for (let i = 0; i < 100 && !sawPartial; i++) {
-              sawPartial = (await target.everything()).length > 0;
-              if (!sawPartial) await sleep(50);
-            }
-          },
-        },
-      );
-      assert.ok(sawPartial, 'the engine had started writing before the abort');
-      let left = await target.everything();
-      for (let i = 0; i < 100 && left.length > 0; i++) {
-        await sleep(100);
-        left = await target.everything();
-      }
+      const { wasWriting, left } = await abortedUpload(`${served.origin}/one`, {
+        field: 'file',
+        size: 3 * MiB,
+        abortAfter: 2 * MiB,
+        listed: () => target.everything(),
+      });
+      assert.ok(wasWriting, 'the engine had started writing before the abort');
       assert.equal(left, [], 'nothing left after the abort');
       assert.ok(served.errors.length <= 1);
     } finally {

@@ -53,9 +53,9 @@ export function createWebApp(options: WebAppOptions): express.Express {
         const view = await storage.url(file.name, signed);
         const download = await storage.url(file.name, { ...signed, download: true }).catch(() => `${view}?download`);
         rows.push(
-          `<tr><td>${visibility}</td><td><a href="${escape(view)}">${escape(file.name)}</a></td><td>${file.size}</td>` +
-            `<td><a href="${escape(download)}">download</a></td><td><form method="post" action="/delete">` +
-            `<input type="hidden" name="visibility" value="${visibility}"><input type="hidden" name="name" value="${escape(file.name)}">` +
+          `<tr><td>${visibility}</td><td><a href="${escapeHtml(view)}">${escapeHtml(file.name)}</a></td><td>${file.size}</td>` +
+            `<td><a href="${escapeHtml(download)}">download</a></td><td><form method="post" action="/delete">` +
+            `<input type="hidden" name="visibility" value="${visibility}"><input type="hidden" name="name" value="${escapeHtml(file.name)}">` +
             '<button>delete</button></form></td></tr>',
         );
       }
@@ -89,6 +89,6 @@ ${form('private')}
 </body></html>`;
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

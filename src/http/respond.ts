@@ -68,9 +68,9 @@ export async function respond(
   options: HandlerOptions,
 ): Promise<HttpReply | undefined> {
   const prefix = mountPath(options.prefix);
-  const url = new URL(request.target, 'http://localhost');
-  // The raw path: URL's own parsing would resolve `..` segments before we could refuse them.
-  const rawPath = request.target.split(/[?#]/, 1)[0] ?? '';
+  // The raw path and query: URL's own parsing would resolve `..` segments before we could refuse them.
+  const [rawPath = '', rawQuery = ''] = request.target.split('#', 1)[0]?.split(/\?(.*)/s) ?? [];
+  const query = new URLSearchParams(rawQuery);
   if (!rawPath.startsWith(prefix)) return undefined;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return text(405, 'Method not allowed: use GET or HEAD.', { allow: 'GET, HEAD' });
@@ -81,7 +81,7 @@ export async function respond(
     // A directory (or the mount point itself) is never listed.
     if (name === '' || name.endsWith('/')) return text(404, 'Not found.');
     const key = normalizeName(name);
-    const download = checkAccess(storage, key, url.searchParams);
+    const download = checkAccess(storage, key, query);
     if (typeof download === 'object') return download;
     if (options.redirect) return await redirectTo(storage, key, download);
     return await serve(storage, key, request, download, options);

@@ -3,8 +3,12 @@
  * build in memory and for clients that go away midway.
  */
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { type ClientRequest, request } from 'node:http';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { generatedStream } from '../../contracts/context.js';
 
 export interface MultipartFile {
   field: string;
@@ -82,3 +86,44 @@ export function postMultipart(
     })().catch((error: unknown) => (options.abortAfter === undefined ? reject(error) : undefined));
   });
 }
+
+/** Every file under `dir`, temporary files included (what "nothing stored" is checked on). */
+export async function filesUnder(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+/**
+ * Uploads a generated file of `size` bytes as `field` and cuts the connection once
+ * `abortAfter` bytes are out and `listed()` shows the server writing (so there is
+ * something to clean up); then waits up to ten seconds for `listed()` to be empty.
+ */
+export async function abortedUpload(
+  url: string,
+  options: { field: string; size: number; abortAfter: number; listed: () => Promise<string[]> },
+): Promise<{ wasWriting: boolean; left: string[] }> {
+  let wasWriting = false;
+  await postMultipart(
+    url,
+    [{ field: options.field, filename: 'cut.bin', content: generatedStream(options.size, 64 * 1024).stream }],
+    {
+      abortAfter: options.abortAfter,
+      onAbort: async () => {
+        for (let i = 0; i < POLLS && !wasWriting; i++) {
+          wasWriting = (await options.listed()).length > 0;
+          if (!wasWriting) await sleep(POLL_MS);
+        }
+      },
+    },
+  );
+  let left = await options.listed();
+  for (let i = 0; i < POLLS && left.length > 0; i++) {
+    await sleep(POLL_MS);
+    left = await options.listed();
+  }
+  return { wasWriting, left };
+}
+
+const POLLS = 100;
+const POLL_MS = 100;
