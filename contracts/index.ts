@@ -15,6 +15,7 @@ import type { Capabilities } from '../src/driver.js';
 import { capabilityContract } from './capabilities.js';
 import type { ContractFactory } from './context.js';
 import { copyContract } from './copy.js';
+import { hierarchyContract } from './hierarchy.js';
 import { listContract } from './list.js';
 import { namesContract } from './names.js';
 import { openContract } from './open.js';
@@ -43,4 +44,5 @@ export function storageContract(
   copyContract(setup);
   urlContract(setup);
   capabilityContract(setup);
+  hierarchyContract(setup);
 }

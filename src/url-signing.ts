@@ -12,6 +12,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { StorageError } from './errors.js';
 import { type EnvName, option } from './options.js';
+import { urlOnBase } from './utf8.js';
 
 /** The shortest secret accepted: 256 bits, the size of the HMAC-SHA256 key it becomes. */
 export const MIN_URL_SECRET_BYTES = 32;
@@ -127,7 +128,48 @@ export function urlSecretOption(env: EnvName) {
   );
 }
 
-/** The signer a resolved `urlSecret` holds (what `urlSecretOption` checked). */
-export function signerOf(secret: UrlSecret, setting: string): UrlSigner {
-  return secret instanceof UrlSigner ? secret : new UrlSigner(secret, setting);
+/**
+ * The URLs of a driver served at its `baseUrl` (fs, memory): plain, or signed when the
+ * driver has a `urlSecret`, whose signer it registers for stowage/http. The driver's
+ * `publicUrl` and `presign` capabilities come from here too.
+ */
+export class BaseUrls {
+  /** `url()` gives a plain URL: a baseUrl and no secret. */
+  readonly publicUrl: boolean;
+  /** `url()` signs: a baseUrl and a secret. */
+  readonly presign: boolean;
+  readonly #base: string | undefined;
+  readonly #driverName: string;
+  readonly #signer: UrlSigner | undefined;
+
+  /** INVALID_CONFIG for a secret without a baseUrl: its signed URLs would lead nowhere. */
+  constructor(
+    driver: { readonly name: string },
+    options: { baseUrl?: string | undefined; urlSecret?: UrlSecret | undefined },
+  ) {
+    this.#base = options.baseUrl;
+    this.#driverName = driver.name;
+    if (options.urlSecret !== undefined) {
+      if (options.baseUrl === undefined) {
+        throw new StorageError(
+          'INVALID_CONFIG',
+          `${driver.name}: urlSecret needs a baseUrl (the URL stowage/http serves).`,
+          {
+            operation: 'configure',
+          },
+        );
+      }
+      const secret = options.urlSecret;
+      this.#signer = secret instanceof UrlSigner ? secret : new UrlSigner(secret, `${driver.name} option urlSecret`);
+      registerUrlSigner(driver, this.#signer);
+    }
+    this.publicUrl = this.#base !== undefined && this.#signer === undefined;
+    this.presign = this.#signer !== undefined;
+  }
+
+  /** `baseUrl` + the encoded name, with the signature query when the driver signs. */
+  url(name: string, options: { expiresIn?: number | undefined; download?: boolean | string | undefined }): string {
+    const url = urlOnBase(this.#base, name, this.#driverName);
+    return this.#signer ? `${url}?${this.#signer.sign(name, options)}` : url;
+  }
 }

@@ -87,6 +87,7 @@ test('an aborted upload: nothing on disk', async ({ origin, location }) => {
     field: 'file',
     size: LIMIT - 1,
     abortAfter: LIMIT / 2,
+    started: async () => (await filesUnder(location)).length > 0,
     listed: () => filesUnder(location),
   });
   assert.ok(wasWriting, 'the upload was being written when the client left');

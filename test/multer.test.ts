@@ -54,11 +54,22 @@ const targets: Record<string, () => Promise<Target>> = {
 
 interface App extends Listening {
   errors: unknown[];
+  /** How many files the engine was handed. */
+  handled: { count: number };
 }
 
 async function app(storage: Storage, uploadTo?: UploadTo): Promise<App> {
   const errors: unknown[] = [];
-  const upload = multer({ storage: multerStorage({ storage, uploadTo }), limits: { fileSize: LIMIT } });
+  const handled = { count: 0 };
+  const engine = multerStorage({ storage, uploadTo });
+  const counting: typeof engine = {
+    _handleFile: (req, file, callback) => {
+      handled.count++;
+      engine._handleFile(req, file, callback);
+    },
+    _removeFile: (req, file, callback) => engine._removeFile(req, file, callback),
+  };
+  const upload = multer({ storage: counting, limits: { fileSize: LIMIT } });
   const server = express();
   server.post('/one', upload.single('file'), (req, res) => {
     res.json({ file: req.file, body: req.body });
@@ -71,7 +82,7 @@ async function app(storage: Storage, uploadTo?: UploadTo): Promise<App> {
     res.status((error as { code?: string }).code === 'LIMIT_FILE_SIZE' ? 413 : 500).json({ code: error.code });
   };
   server.use(onError);
-  return { ...(await listen(server)), errors };
+  return { ...(await listen(server)), errors, handled };
 }
 
 for (const [driver, create] of Object.entries(targets)) {
@@ -192,6 +203,7 @@ for (const [driver, create] of Object.entries(targets)) {
         field: 'file',
         size: 3 * MiB,
         abortAfter: 2 * MiB,
+        started: async () => served.handled.count > 0,
         listed: () => target.everything(),
       });
       assert.ok(wasWriting, 'the engine had started writing before the abort');

@@ -6,7 +6,6 @@ import { Storage } from '../../src/storage.js';
 import { FileSystemDriver } from './driver.js';
 import { type FileSystemOptions, FS_OPTIONS } from './options.js';
 
-export type { FileSystemApi } from './driver.js';
 export { FileSystemDriver, PARTIAL_PREFIX } from './driver.js';
 export type { FileSystemOptions } from './options.js';
 export { FS_OPTIONS } from './options.js';

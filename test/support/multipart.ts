@@ -96,12 +96,19 @@ export async function filesUnder(dir: string): Promise<string[]> {
 
 /**
  * Uploads a generated file of `size` bytes as `field` and cuts the connection once
- * `abortAfter` bytes are out and `listed()` shows the server writing (so there is
- * something to clean up); then waits up to ten seconds for `listed()` to be empty.
+ * `abortAfter` bytes are out and `started()` says the server is storing the file (so
+ * that there is something to clean up); then waits up to ten seconds for `listed()`
+ * to be empty.
  */
 export async function abortedUpload(
   url: string,
-  options: { field: string; size: number; abortAfter: number; listed: () => Promise<string[]> },
+  options: {
+    field: string;
+    size: number;
+    abortAfter: number;
+    started: () => Promise<boolean>;
+    listed: () => Promise<string[]>;
+  },
 ): Promise<{ wasWriting: boolean; left: string[] }> {
   let wasWriting = false;
   await postMultipart(
@@ -111,7 +118,7 @@ export async function abortedUpload(
       abortAfter: options.abortAfter,
       onAbort: async () => {
         for (let i = 0; i < POLLS && !wasWriting; i++) {
-          wasWriting = (await options.listed()).length > 0;
+          wasWriting = await options.started();
           if (!wasWriting) await sleep(POLL_MS);
         }
       },
