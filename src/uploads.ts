@@ -84,9 +84,13 @@ export async function storeUpload<Request>(
       fail(new StorageError('UNEXPECTED', 'The request ended before the file did; nothing was stored.', { name }));
     }
   };
+  const onError = (error: unknown) => fail(asStorageError(error, name));
   part.stream.once('limit', onLimit);
   part.request.once('close', onClose);
-  part.stream.once('error', (error: unknown) => fail(asStorageError(error, name)));
+  part.stream.once('error', onError);
+  // The failure reaches the caller through save()'s rejection (and `failure`); counted
+  // may be destroyed before the driver has attached to it, when nobody else listens.
+  counted.on('error', () => {});
   part.stream.pipe(counted);
   try {
     const stored = await storage.save(name, counted, { maxLength: options.maxLength });
@@ -99,6 +103,7 @@ export async function storeUpload<Request>(
     throw failure ?? error;
   } finally {
     part.stream.off('limit', onLimit);
+    part.stream.off('error', onError);
     part.request.off('close', onClose);
   }
 }
