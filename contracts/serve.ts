@@ -1,12 +1,11 @@
 /**
- * A tiny HTTP server that answers GET `<base>/<percent-encoded name>` from a Storage,
- * so that URL contract cases can fetch what `url()` returns for drivers that do not
- * serve files themselves (memory, and fs in front of which an app puts a web server).
+ * An HTTP server that serves a Storage with stowage/http's `nodeHandler`, so that URL
+ * contract cases can fetch what `url()` returns for drivers that do not serve files
+ * themselves (memory, and fs, in front of which an application mounts the handler).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
-import { isStorageError } from '../src/errors.js';
+import { type NodeHandler, nodeHandler } from '../src/http/index.js';
 import type { Storage } from '../src/storage.js';
 
 export interface StorageServer {
@@ -17,35 +16,26 @@ export interface StorageServer {
   close(): Promise<void>;
 }
 
+const PREFIX = '/media/';
+
 /** Starts a server on a free loopback port; files are served under `/media/`. */
 export async function startStorageServer(): Promise<StorageServer> {
-  let storage: Storage | undefined;
-  const server: Server = createServer(async (request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (request.method !== 'GET' || !path.startsWith('/media/') || !storage) {
-      response.writeHead(404).end();
-      return;
-    }
-    try {
-      const name = path.slice('/media/'.length).split('/').map(decodeURIComponent).join('/');
-      const file = await storage.open(name);
-      response.writeHead(200, {
-        'content-type': file.contentType ?? 'application/octet-stream',
-        'content-length': file.size,
-      });
-      await pipeline(file.stream(), response);
-    } catch (error) {
-      if (!response.headersSent) response.writeHead(isStorageError(error, 'NOT_FOUND') ? 404 : 400);
-      response.end();
-    }
+  let handler: NodeHandler | undefined;
+  const server: Server = createServer((request, response) => {
+    if (handler) handler(request, response);
+    else response.writeHead(503).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    baseUrl: `http://127.0.0.1:${port}/media/`,
-    serve: (served) => {
-      storage = served;
+    baseUrl: `http://127.0.0.1:${port}${PREFIX}`,
+    serve: (storage) => {
+      handler = nodeHandler(storage, { prefix: PREFIX });
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

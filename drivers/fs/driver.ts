@@ -28,7 +28,8 @@ import type {
 import { StorageError } from '../../src/errors.js';
 import { directoryInTheWay, fileInTheWay } from '../../src/hierarchy.js';
 import { RESERVED_SEGMENT_PREFIX } from '../../src/names.js';
-import { compareNames, urlOnBase } from '../../src/utf8.js';
+import { BaseUrls } from '../../src/url-signing.js';
+import { compareNames } from '../../src/utf8.js';
 import { mapFileSystemError } from './errors.js';
 import { type FileSystemOptions, FS_OPTIONS, type ResolvedFileSystemOptions } from './options.js';
 
@@ -43,15 +44,18 @@ export class FileSystemDriver implements Driver {
   readonly location: string;
   /** The options, checked, with defaults applied. */
   readonly options: ResolvedFileSystemOptions;
+  /** Its URLs: plain on `baseUrl`, or signed with `urlSecret`. */
+  readonly #urls: BaseUrls;
   readonly #fs = nodeFs;
   #root: Promise<string> | undefined;
 
   constructor(options: FileSystemOptions) {
     this.options = FS_OPTIONS.resolve(options);
+    this.#urls = new BaseUrls(this, this.options);
     this.location = resolve(this.options.location);
     this.capabilities = {
-      publicUrl: this.options.baseUrl !== undefined,
-      presign: false,
+      publicUrl: this.#urls.publicUrl,
+      presign: this.#urls.presign,
       conditionalCreate: true,
       rangeRead: true,
       serverSideCopy: true,
@@ -157,8 +161,8 @@ export class FileSystemDriver implements Driver {
     }
   }
 
-  async url(name: string, _options: UrlOptions): Promise<string> {
-    return urlOnBase(this.options.baseUrl, name, this.name);
+  async url(name: string, options: UrlOptions): Promise<string> {
+    return this.#urls.url(name, options);
   }
 
   toJSON(): Record<string, unknown> {

@@ -5,6 +5,7 @@
  */
 import { configError } from '../../src/env.js';
 import { defineOptions, type OptionsOf, option, type ResolvedOptionsOf } from '../../src/options.js';
+import { urlSecretOption } from '../../src/url-signing.js';
 
 /** The largest mode `chmod` takes (setuid, setgid, sticky and the permission bits). */
 const MAX_MODE = 0o7777;
@@ -30,6 +31,12 @@ export const FS_OPTIONS = defineOptions('fs', {
     defaultDoc: 'none: `url()` is `UNSUPPORTED`',
     doc: "URL the directory is served at (Django's `MEDIA_URL`, `STATIC_URL` for static)",
   }),
+  /**
+   * Makes `url()` return expiring signed URLs (`presign`) under `baseUrl`, which
+   * stowage/http serves only while their signature holds; at least 32 bytes.
+   * Default: none (plain URLs). Env: `STORAGE_FS_URL_SECRET`.
+   */
+  urlSecret: urlSecretOption({ default: 'STORAGE_FS_URL_SECRET', static: 'STORAGE_FS_STATIC_URL_SECRET' }),
   /**
    * Mode applied to each new file, e.g. `0o644` (Django's `FILE_UPLOAD_PERMISSIONS`).
    * Default: the process umask decides. Env: `STORAGE_FS_FILE_MODE` (octal).
@@ -66,7 +73,7 @@ export const FS_OPTIONS = defineOptions('fs', {
   }),
 });
 
-/** Options of the file-system driver: `{ location, baseUrl?, fileMode?, directoryMode?, replaceExisting? }`. */
+/** Options of the file-system driver: `{ location, baseUrl?, urlSecret?, fileMode?, directoryMode?, replaceExisting? }`. */
 export type FileSystemOptions = OptionsOf<typeof FS_OPTIONS>;
 /** The options after checking, with defaults applied. */
 export type ResolvedFileSystemOptions = ResolvedOptionsOf<typeof FS_OPTIONS>;

@@ -27,7 +27,8 @@ import type {
 } from '../../src/driver.js';
 import { StorageError } from '../../src/errors.js';
 import { ancestorsOf, directoryInTheWay, fileInTheWay } from '../../src/hierarchy.js';
-import { compareNames, urlOnBase } from '../../src/utf8.js';
+import { BaseUrls } from '../../src/url-signing.js';
+import { compareNames } from '../../src/utf8.js';
 import { MEMORY_OPTIONS, type MemoryOptions, type ResolvedMemoryOptions } from './options.js';
 
 /** What the driver keeps per file besides its bytes. */
@@ -47,6 +48,8 @@ export class MemoryDriver implements Driver {
   readonly capabilities: Capabilities;
   /** The options, checked, with defaults applied. */
   readonly options: ResolvedMemoryOptions;
+  /** Its URLs: plain on `baseUrl`, or signed with `urlSecret`. */
+  readonly #urls: BaseUrls;
   /** The memfs volume holding the files; each driver has its own. */
   readonly volume: Volume;
   readonly #fs: ReturnType<typeof createFsFromVolume>;
@@ -55,11 +58,12 @@ export class MemoryDriver implements Driver {
 
   constructor(options: MemoryOptions = {}) {
     this.options = MEMORY_OPTIONS.resolve(options);
+    this.#urls = new BaseUrls(this, this.options);
     this.volume = new Volume();
     this.#fs = createFsFromVolume(this.volume);
     this.capabilities = {
-      publicUrl: this.options.baseUrl !== undefined,
-      presign: false,
+      publicUrl: this.#urls.publicUrl,
+      presign: this.#urls.presign,
       conditionalCreate: true,
       rangeRead: true,
       serverSideCopy: true,
@@ -117,8 +121,8 @@ export class MemoryDriver implements Driver {
     return stored;
   }
 
-  async url(name: string, _options: UrlOptions): Promise<string> {
-    return urlOnBase(this.options.baseUrl, name, this.name);
+  async url(name: string, options: UrlOptions): Promise<string> {
+    return this.#urls.url(name, options);
   }
 
   /** The names of every stored file, sorted (a test helper). */

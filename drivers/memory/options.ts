@@ -5,6 +5,7 @@
  */
 import { configError } from '../../src/env.js';
 import { defineOptions, type OptionsOf, option, type ResolvedOptionsOf } from '../../src/options.js';
+import { urlSecretOption } from '../../src/url-signing.js';
 
 /** Seed files: name → content. */
 export type MemoryFiles = Record<string, string | Uint8Array>;
@@ -19,6 +20,12 @@ export const MEMORY_OPTIONS = defineOptions('memory', {
     defaultDoc: 'none: `url()` is `UNSUPPORTED`',
     doc: 'base of the URLs `url()` returns (`base + percent-encoded name`)',
   }),
+  /**
+   * Makes `url()` return expiring signed URLs (`presign`) under `baseUrl`, which
+   * stowage/http serves only while their signature holds; at least 32 bytes.
+   * Default: none (plain URLs). Env: `STORAGE_MEMORY_URL_SECRET`.
+   */
+  urlSecret: urlSecretOption({ default: 'STORAGE_MEMORY_URL_SECRET', static: 'STORAGE_MEMORY_STATIC_URL_SECRET' }),
   /**
    * Overwrite objects of the same name instead of choosing another name. Default false.
    * Env: `STORAGE_REPLACE_EXISTING`.
@@ -46,7 +53,7 @@ export const MEMORY_OPTIONS = defineOptions('memory', {
   ),
 });
 
-/** Options of the in-memory driver: `{ baseUrl?, replaceExisting?, files? }`. */
+/** Options of the in-memory driver: `{ baseUrl?, urlSecret?, replaceExisting?, files? }`. */
 export type MemoryOptions = OptionsOf<typeof MEMORY_OPTIONS>;
 /** The options after checking, with defaults applied. */
 export type ResolvedMemoryOptions = ResolvedOptionsOf<typeof MEMORY_OPTIONS>;

@@ -108,10 +108,17 @@ const numbers = (variable: string, ...values: string[]): Case[] =>
   values.map((value) => [{ [variable]: value }, [variable]]);
 
 const INVALID: Record<DriverName, Case[]> = {
-  memory: [[{ STORAGE_DRIVER: 'ftp' }, ['STORAGE_DRIVER']], ...booleans('STORAGE_REPLACE_EXISTING')],
+  memory: [
+    [{ STORAGE_DRIVER: 'ftp' }, ['STORAGE_DRIVER']],
+    ...booleans('STORAGE_REPLACE_EXISTING'),
+    ...numbers('STORAGE_MEMORY_URL_SECRET', 'under 32 bytes'),
+    ...numbers('STORAGE_MEMORY_STATIC_URL_SECRET', 'under 32 bytes'),
+  ],
   fs: [
     ...numbers('STORAGE_FS_FILE_MODE', 'rw-r--r--', '999', '0o1777777'),
     ...numbers('STORAGE_FS_DIRECTORY_MODE', '999', 'x'),
+    ...numbers('STORAGE_FS_URL_SECRET', 'under 32 bytes'),
+    ...numbers('STORAGE_FS_STATIC_URL_SECRET', 'under 32 bytes'),
     ...booleans('STORAGE_REPLACE_EXISTING'),
     [{ STORAGE_FS_LOCATON: '/tmp/typo' }, ['STORAGE_FS_LOCATON']],
   ],
