@@ -156,7 +156,9 @@ export class MinioDriver implements Driver {
     return objectUrl(this.#context, name, options);
   }
 
+  /** Signs offline, after the setup a write needs (the consistency check, the bucket check on save). */
   async createUploadUrl(name: string, options: UploadUrlOptions): Promise<UploadUrl> {
+    await this.#ready(true);
     return uploadUrl(this.#context, name, options);
   }
 

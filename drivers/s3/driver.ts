@@ -215,7 +215,10 @@ export class S3Driver implements Driver {
     return objectUrl(this.#presigner, this.#settings, name, options);
   }
 
+  /** Signs offline, after the setup a write needs (the consistency check, the bucket check on save). */
   async createUploadUrl(name: string, options: UploadUrlOptions): Promise<UploadUrl> {
+    await this.#ready();
+    if (this.#settings.bucketCheckOnSave) await this.#checkBucketOnce();
     return uploadUrl(this.#presigner, this.#settings, name, options);
   }
 
