@@ -36,6 +36,11 @@ export type Operation =
   | 'copy'
   | 'move'
   | 'createUploadUrl'
+  | 'confirmUpload'
+  | 'createMultipartUpload'
+  | 'completeMultipartUpload'
+  | 'listUploadedParts'
+  | 'abortMultipartUpload'
   | 'isAvailable'
   | 'initializeBuckets'
   | 'configure';

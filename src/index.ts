@@ -22,8 +22,13 @@ export type {
   HealthStatus,
   ListEntry,
   ListOptions,
+  MultipartUpload,
+  MultipartUploadOptions,
+  PartUrl,
   ReadOptions,
   ReadResult,
+  ReserveOptions,
+  UploadedPart,
   UploadUrl,
   UploadUrlOptions,
   UrlOptions,
@@ -44,7 +49,7 @@ export {
   DRIVER_NAMES,
   STORAGE_ALIASES,
 } from './registry.js';
-export type { ListdirResult, OpenOptions, SaveOptions, StorageOptions } from './storage.js';
+export type { ListdirResult, MultipartUploadRequest, OpenOptions, SaveOptions, StorageOptions } from './storage.js';
 export { Storage } from './storage.js';
 export { StoredFile } from './stored-file.js';
 export { compareNames, encodeName } from './utf8.js';

@@ -259,8 +259,22 @@ export class S3Transport implements ObjectTransport {
     return getSignedUrl(this.#presigner, command, { expiresIn });
   }
 
-  presignPart(bucket: string, key: string, uploadId: string, number: number, expiresIn: number): Promise<string> {
-    const command = new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number });
+  /** Content-Length is signed: the server refuses a body of any other length (403). */
+  presignPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    number: number,
+    length: number,
+    expiresIn: number,
+  ): Promise<string> {
+    const command = new UploadPartCommand({
+      Bucket: bucket,
+      Key: key,
+      UploadId: uploadId,
+      PartNumber: number,
+      ContentLength: length,
+    });
     return getSignedUrl(this.#presigner, command, { expiresIn });
   }
 

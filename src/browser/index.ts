@@ -49,6 +49,8 @@ export interface PartTarget {
 export interface MultipartTarget {
   name: string;
   uploadId: string;
+  /** The file size the parts were signed for; checked against the file when given. */
+  size?: number | undefined;
   /** Every part but the last is exactly this long; the last holds the rest. */
   partSize: number;
   /** One URL per part, numbered from 1. */
@@ -242,10 +244,12 @@ function partRanges(size: number, target: MultipartTarget): Map<number, PartRang
   const { partSize, parts } = target;
   const expected = size === 0 ? 1 : Math.ceil(size / partSize);
   const numbers = parts.map((part) => part.partNumber).sort((a, b) => a - b);
-  if (!(partSize > 0) || numbers.length !== expected || numbers.some((n, i) => n !== i + 1)) {
+  const wrongSize = target.size !== undefined && target.size !== size;
+  if (wrongSize || !(partSize > 0) || numbers.length !== expected || numbers.some((n, i) => n !== i + 1)) {
+    const signed = target.size === undefined ? `${parts.length} parts of ${partSize} bytes` : `${target.size} bytes`;
     throw new UploadError(
       'INVALID_CONFIG',
-      `This file (${size} bytes) needs ${expected} parts of ${partSize} bytes, numbered from 1; the upload has ${parts.length}. Ask the server for an upload of this file's size.`,
+      `This file (${size} bytes) is not the one the upload was made for (${signed}); ask the server for an upload of this file's size.`,
     );
   }
   const ranges = new Map<number, PartRange>();

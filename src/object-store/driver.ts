@@ -22,8 +22,12 @@ import type {
   HealthStatus,
   ListEntry,
   ListOptions,
+  MultipartUpload,
+  MultipartUploadOptions,
   ReadOptions,
   ReadResult,
+  ReserveOptions,
+  UploadedPart,
   UploadUrl,
   UploadUrlOptions,
   UrlOptions,
@@ -42,6 +46,14 @@ import {
 } from '../object-store.js';
 import type { RetryPolicy } from '../retry.js';
 import { compareNames, encodeName } from '../utf8.js';
+import {
+  abortMultipart,
+  completeMultipart,
+  createMultipart,
+  type DirectUploadTarget,
+  listUploaded,
+  reserveUploadName,
+} from './direct-upload.js';
 import { Requests } from './requests.js';
 import type { ListedObject, ObjectHead, ObjectTransport } from './transport.js';
 import { copyObject, type WriteTarget, writeObject } from './write.js';
@@ -90,6 +102,7 @@ export class ObjectStoreDriver implements Driver {
   readonly #requests: Requests;
   readonly #admin: BucketAdmin;
   readonly #target: WriteTarget;
+  readonly #direct: DirectUploadTarget;
   #bucketChecked: Promise<void> | undefined;
 
   constructor(transport: ObjectTransport, settings: ObjectStoreSettings) {
@@ -106,6 +119,11 @@ export class ObjectStoreDriver implements Driver {
       partSize: settings.partSize,
       parallelParts: settings.parallelParts,
       conditionalWrites: settings.conditionalWrites,
+    };
+    this.#direct = {
+      ...this.#target,
+      external: (url) => this.#external(url),
+      urlExpirySeconds: settings.urlExpirySeconds,
     };
     this.capabilities = {
       publicUrl: settings.plan.isPublic(settings.bucket),
@@ -239,13 +257,39 @@ export class ObjectStoreDriver implements Driver {
    * A browser upload through a POST policy: the server itself refuses another
    * Content-Type or a larger body. The upload replaces an object of the same name.
    */
-  async createUploadUrl(name: string, options: UploadUrlOptions): Promise<UploadUrl> {
+  async createUploadUrl(name: string, options: UploadUrlOptions, reserve: ReserveOptions): Promise<UploadUrl> {
+    // Signing is offline, but the upload is a write: the bucket must be there first.
+    await this.#ready(true);
+    const reserved = await reserveUploadName(this.#target, name, reserve);
     const expiresIn = options.expiresIn ?? this.#settings.urlExpirySeconds;
     const expiresAt = new Date(Date.now() + expiresIn * 1000);
     const { contentType, maxSize } = options;
     const policy = { expiresAt, expiresIn, contentType, maxSize };
-    const post = await this.#requests.send(name, 'presignPost', this.bucket, this.#key(name), policy);
-    return { method: 'POST', url: this.#external(post.url), fields: post.fields, expiresAt };
+    const post = await this.#requests.send(reserved, 'presignPost', this.bucket, this.#key(reserved), policy);
+    return { name: reserved, method: 'POST', url: this.#external(post.url), fields: post.fields, expiresAt };
+  }
+
+  /** Reserves a name and presigns a multipart upload for the page (direct-upload.ts). */
+  async createMultipartUpload(name: string, options: MultipartUploadOptions): Promise<MultipartUpload> {
+    await this.#ready(true);
+    return createMultipart(this.#direct, name, options);
+  }
+
+  /** Checks the parts against what was signed, completes over the reservation, and describes the object. */
+  async completeMultipartUpload(name: string, uploadId: string): Promise<FileStat> {
+    await this.#ready();
+    await completeMultipart(this.#direct, name, uploadId);
+    return this.stat(name);
+  }
+
+  async listUploadedParts(name: string, uploadId: string): Promise<UploadedPart[]> {
+    await this.#ready();
+    return listUploaded(this.#target, name, uploadId);
+  }
+
+  async abortMultipartUpload(name: string, uploadId: string): Promise<void> {
+    await this.#ready();
+    await abortMultipart(this.#target, name, uploadId);
   }
 
   /** One probe of the server with `healthTimeoutMs`, never retried; never rejects. */

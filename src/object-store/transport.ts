@@ -181,8 +181,19 @@ export interface ObjectTransport {
 
   /** A presigned GET for the external endpoint's origin, offline. */
   presignGet(bucket: string, key: string, expiresIn: number, disposition: string | undefined): Promise<string>;
-  /** A presigned UploadPart (PUT) for the external endpoint's origin, offline. */
-  presignPart(bucket: string, key: string, uploadId: string, number: number, expiresIn: number): Promise<string>;
+  /**
+   * A presigned UploadPart (PUT) for the external endpoint's origin, offline; bound to
+   * the upload and part number (signed query), and to `length` (a signed Content-Length)
+   * where the SDK can sign that header.
+   */
+  presignPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    number: number,
+    length: number,
+    expiresIn: number,
+  ): Promise<string>;
   /** A POST-policy form for the external endpoint's origin, offline. */
   presignPost(bucket: string, key: string, policy: PostPolicy): Promise<SignedPost>;
   /** The region signatures are made for (for AWS's virtual-hosted public URLs). */
