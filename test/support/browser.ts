@@ -46,8 +46,15 @@ export async function requireBrowserOrSkip(suite: string): Promise<Browser | und
     skipped.run();
     return undefined;
   }
+  return launchChromium(executablePath);
+}
+
+/** Headless Chromium at `executablePath` (else the one `scripts/install-chromium.sh` installs). */
+export async function launchChromium(executablePath?: string): Promise<Browser> {
+  const path = executablePath ?? (await findChromium([]));
+  if (!path) throw new Error('no Chromium: run bash scripts/install-chromium.sh (or set STOWAGE_TEST_CHROMIUM)');
   const browser = await chromium.launch({
-    executablePath,
+    executablePath: path,
     headless: true,
     timeout: LAUNCH_TIMEOUT_MS,
     // Containers and CI machines often run as root, where Chromium's sandbox cannot start.
