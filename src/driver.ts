@@ -103,6 +103,13 @@ export interface UrlOptions {
 }
 
 export interface UploadUrlOptions {
+  /**
+   * `POST` (default): a POST-policy form. `PUT`: one presigned PUT with Content-Type and
+   * Content-Length signed, for servers without POST policies (needs `size`).
+   */
+  method?: 'POST' | 'PUT' | undefined;
+  /** The exact body length a PUT upload is signed for. */
+  size?: number | undefined;
   /** Seconds the URL stays valid. */
   expiresIn?: number | undefined;
   /** The only Content-Type the server will accept. */

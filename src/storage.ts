@@ -186,9 +186,28 @@ export class Storage<D extends Driver = Driver> {
       this.#require('uploadUrl', 'createUploadUrl');
       checkExpiry(options.expiresIn);
       if (options.maxSize !== undefined) checkBytes('maxSize', options.maxSize);
+      let checked = options;
+      if (options.method === 'PUT') {
+        if (options.size === undefined) {
+          throw new StorageError('INVALID_CONFIG', 'A PUT upload is signed for its exact size: give size (bytes).');
+        }
+        checkBytes('size', options.size);
+        if (options.maxSize !== undefined && options.size > options.maxSize) {
+          throw new StorageError(
+            'INVALID_CONFIG',
+            `size (${options.size}) is larger than maxSize (${options.maxSize}).`,
+          );
+        }
+        checked = { ...options, contentType: options.contentType ?? guessContentType(key) };
+      } else if (options.method !== undefined && options.method !== 'POST') {
+        throw new StorageError(
+          'INVALID_CONFIG',
+          `method must be 'POST' or 'PUT'; got ${JSON.stringify(options.method)}.`,
+        );
+      }
       const nextName = attemptLimited(nameCandidates(key));
       const first = this.replaceExisting ? key : nextName();
-      return callOptional(this.driver, 'createUploadUrl')(first, options, {
+      return callOptional(this.driver, 'createUploadUrl')(first, checked, {
         overwrite: this.replaceExisting,
         nextName,
       });

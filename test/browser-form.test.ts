@@ -20,6 +20,7 @@ import {
   randomBucket,
   rawKeys,
   removeBucket,
+  reservations,
   s3Connection,
 } from './support/object-stores.js';
 import { requireServerOrSkip, type S3ServerInfo } from './support/servers.js';
@@ -139,7 +140,11 @@ if (server && browser) {
       assert.is(outcome.status, 403);
       assert.is(outcome.code, 'PERMISSION_DENIED');
       assertNoSecrets(outcome.message, target);
-      assert.equal(await rawKeys(admin, bucket, 'form/typed'), []);
+      assertNothingStored(
+        await reservations(admin, bucket, 'form/typed'),
+        await storage.exists('form/typed.png'),
+        'form/typed.png',
+      );
     });
 
     test('the content-type limit checks the form field, not the bytes (as docs/browser-uploads.md says)', async () => {
@@ -157,10 +162,46 @@ if (server && browser) {
       assert.is(outcome.status, 400);
       assert.is(outcome.serverCode, 'EntityTooLarge');
       assert.is(outcome.code, 'PERMISSION_DENIED');
-      assert.equal(await rawKeys(admin, bucket, 'form/big'), []);
+      assertNothingStored(
+        await reservations(admin, bucket, 'form/big'),
+        await storage.exists('form/big.bin'),
+        'form/big.bin',
+      );
       const exact = await sign('form/exact.bin', { maxSize: 1000, expiresIn: 300 });
       const fits = await uploadFromPage(page, exact, { size: 1000, type: 'application/octet-stream' });
       assert.ok(fits.ok, `exactly maxSize is allowed: ${fits.message}`);
+    });
+
+    test('a presigned PUT from the page (S3 driver; UNSUPPORTED on the MinIO driver)', async () => {
+      const size = 300_000;
+      const options = { method: 'PUT', size, contentType: 'image/png', expiresIn: 300 } as const;
+      if (driver === 'minio') {
+        assert.is(
+          await storage.createUploadUrl('put/photo.png', options).catch((e: { code: string }) => e.code),
+          'UNSUPPORTED',
+        );
+        return;
+      }
+      const target = await storage.createUploadUrl('put/photo.png', options);
+      const outcome = await page.evaluate(
+        async ({ target, size }) => {
+          const { stowage, testFile, sha256Hex } = window as unknown as PageHelpers;
+          const file = testFile(5, size, 'image/png');
+          const progress: number[] = [];
+          const result = await stowage.upload(file, target, { onProgress: ({ loaded }) => progress.push(loaded) });
+          return { status: result.status, name: result.name, last: progress.at(-1), sha256: await sha256Hex(file) };
+        },
+        { target: { ...target, method: 'PUT' as const }, size },
+      );
+      assert.equal([outcome.status, outcome.name, outcome.last], [200, 'put/photo.png', size]);
+      const stored = await storage.open('put/photo.png');
+      assert.is(stored.contentType, 'image/png');
+      assert.is(
+        createHash('sha256')
+          .update(await stored.bytes())
+          .digest('hex'),
+        outcome.sha256,
+      );
     });
 
     test('an expired policy is refused (403) and nothing is stored', async () => {
@@ -172,7 +213,11 @@ if (server && browser) {
       assert.is(outcome.code, 'PERMISSION_DENIED');
       assert.match(outcome.serverCode ?? '', /AccessDenied/);
       assertNoSecrets(outcome.message, target);
-      assert.equal(await rawKeys(admin, bucket, 'form/late'), []);
+      assertNothingStored(
+        await reservations(admin, bucket, 'form/late'),
+        await storage.exists('form/late.bin'),
+        'form/late.bin',
+      );
     });
 
     test.run();
@@ -198,6 +243,12 @@ if (server && browser) {
     }
     test.run();
   }
+}
+
+/** A refused upload leaves no file, only its name's reservation (invisible to stowage, found by cleanup). */
+function assertNothingStored(reserved: string[], exists: boolean, name: string): void {
+  assert.is(exists, false, `${name} exists`);
+  assert.equal(reserved, [name], 'the reservation stays until it expires or is cleaned up');
 }
 
 /** Upload errors name the request but never its signature or policy. */

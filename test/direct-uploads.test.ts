@@ -70,11 +70,11 @@ function directUploads(driver: 'minio' | 's3', server: S3ServerInfo): void {
    * A PUT with `Expect: 100-continue`, resolving with the status: a server refusing the
    * signature answers before the body is sent, and closes the connection.
    */
-  const put = (url: string, body: Uint8Array) =>
+  const put = (url: string, body: Uint8Array, headers: Record<string, string> = {}) =>
     new Promise<{ status: number }>((resolve, reject) => {
       const request = httpRequest(url, {
         method: 'PUT',
-        headers: { 'content-length': body.length, expect: '100-continue' },
+        headers: { ...headers, 'content-length': body.length, expect: '100-continue' },
       });
       request.on('continue', () => request.end(body));
       request.on('response', (response) => {
@@ -212,6 +212,28 @@ function directUploads(driver: 'minio' | 's3', server: S3ServerInfo): void {
     await new Promise((resolve) => setTimeout(resolve, 2_100));
     assert.is((await put(partUrl(upload, 1), randomBytes(10))).status, 403);
     await storage.abortMultipartUpload(upload.name, upload.uploadId);
+  });
+
+  test('a presigned PUT is bound to its Content-Type and length (S3 driver), UNSUPPORTED on MinIO', async () => {
+    const options = { method: 'PUT', size: 100, contentType: 'text/plain', expiresIn: 300 } as const;
+    if (driver === 'minio') {
+      await rejectsWith(storage.createUploadUrl('put/note.txt', options), 'UNSUPPORTED');
+      assert.equal(await rawKeys(admin, bucket, 'put/'), [], 'no reservation left');
+      return;
+    }
+    const upload = await storage.createUploadUrl('put/note.txt', options);
+    const taken = await storage.createUploadUrl('put/note.txt', options);
+    assert.is(upload.method, 'PUT');
+    assert.equal(upload.headers, { 'Content-Type': 'text/plain' });
+    assert.match(taken.name, /^put\/note_[A-Za-z0-9]{7}\.txt$/);
+    assert.is((await put(upload.url, randomBytes(100), { 'content-type': 'text/html' })).status, 403, 'another type');
+    assert.is((await put(upload.url, randomBytes(101), upload.headers)).status, 403, 'another length');
+    await rejectsWith(storage.confirmUpload(upload.name), 'NOT_FOUND', 'nothing arrived yet');
+    const body = randomBytes(100);
+    assert.is((await put(upload.url, body, upload.headers)).status, 200);
+    const stat = await storage.confirmUpload(upload.name);
+    assert.equal([stat.size, stat.contentType], [100, 'text/plain']);
+    await rejectsWith(storage.createUploadUrl('put/x.txt', { method: 'PUT' }), 'INVALID_CONFIG', 'PUT without size');
   });
 
   test('bad requests are INVALID_CONFIG before any request', async () => {

@@ -260,6 +260,7 @@ export class ObjectStoreDriver implements Driver {
   async createUploadUrl(name: string, options: UploadUrlOptions, reserve: ReserveOptions): Promise<UploadUrl> {
     // Signing is offline, but the upload is a write: the bucket must be there first.
     await this.#ready(true);
+    if (options.method === 'PUT') return this.#createPutUrl(name, options, reserve);
     const reserved = await reserveUploadName(this.#target, name, reserve);
     const expiresIn = options.expiresIn ?? this.#settings.urlExpirySeconds;
     const expiresAt = new Date(Date.now() + expiresIn * 1000);
@@ -267,6 +268,32 @@ export class ObjectStoreDriver implements Driver {
     const policy = { expiresAt, expiresIn, contentType, maxSize };
     const post = await this.#requests.send(reserved, 'presignPost', this.bucket, this.#key(reserved), policy);
     return { name: reserved, method: 'POST', url: this.#external(post.url), fields: post.fields, expiresAt };
+  }
+
+  /** A presigned PUT bound to its Content-Type and length; UNSUPPORTED where the SDK cannot sign those. */
+  async #createPutUrl(name: string, options: UploadUrlOptions, reserve: ReserveOptions): Promise<UploadUrl> {
+    const presignPut = this.#transport.presignPut?.bind(this.#transport);
+    if (!presignPut) {
+      throw new StorageError(
+        'UNSUPPORTED',
+        `The ${this.name} driver cannot sign a PUT upload with its Content-Type and Content-Length (its SDK leaves both out of signatures); use the POST form (method 'POST'), which the server enforces.`,
+        { name },
+      );
+    }
+    const reserved = await reserveUploadName(this.#target, name, reserve);
+    const expiresIn = options.expiresIn ?? this.#settings.urlExpirySeconds;
+    const contentType = options.contentType ?? 'application/octet-stream';
+    const put = { contentType, length: options.size ?? 0, expiresIn };
+    const url = await presignPut(this.bucket, this.#key(reserved), put).catch((error: unknown) => {
+      throw this.#requests.map(error, reserved);
+    });
+    return {
+      name: reserved,
+      method: 'PUT',
+      url: this.#external(url),
+      headers: { 'Content-Type': contentType },
+      expiresAt: new Date(Date.now() + expiresIn * 1000),
+    };
   }
 
   /** Reserves a name and presigns a multipart upload for the page (direct-upload.ts). */
