@@ -94,11 +94,15 @@ const rate = (flow: Flow) => size / MiB / median(samples[flow].seconds);
 console.log(`browser uploads: ${size / MiB} MiB file, ${rounds} rounds, median`);
 console.log(`| flow | MiB/s | application CPU per GiB |`);
 console.log(`| --- | ---: | ---: |`);
-console.log(`| POST-policy form (one request) | ${rate('form').toFixed(0)} | ${perGiB(median(samples.form.cpuMs)).toFixed(1)} ms |`);
+console.log(
+  `| POST-policy form (one request) | ${rate('form').toFixed(0)} | ${perGiB(median(samples.form.cpuMs)).toFixed(1)} ms |`,
+);
 console.log(
   `| presigned multipart (${Math.ceil(size / (8 * MiB))} parts, 4 in flight) | ${rate('multipart').toFixed(0)} | ${perGiB(median(samples.multipart.cpuMs)).toFixed(1)} ms |`,
 );
-console.log(`| the same bytes through the application (storage.save of a stream) | — | ${perGiB(median(proxiedCpu)).toFixed(0)} ms |`);
+console.log(
+  `| the same bytes through the application (storage.save of a stream) | — | ${perGiB(median(proxiedCpu)).toFixed(0)} ms |`,
+);
 console.log(`multipart ÷ form throughput: ${(rate('multipart') / rate('form')).toFixed(2)}`);
 
 await browser.close();
