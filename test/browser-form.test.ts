@@ -5,23 +5,20 @@
  * expired policy, and nothing is stored then; the consistency check on start runs
  * before createUploadUrl when that is the application's first call.
  */
-import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createMinioStorage } from '../drivers/minio/index.js';
-import { createS3Storage } from '../drivers/s3/index.js';
+import { sha256 } from '../contracts/context.js';
 import type { UploadUrl, UploadUrlOptions } from '../src/driver.js';
 import type { Storage } from '../src/storage.js';
 import { appServer, openPage, type PageHelpers, requireBrowserOrSkip } from './support/browser.js';
 import {
   adminClient,
-  minioConnection,
+  objectStorage,
   randomBucket,
   rawKeys,
   removeBucket,
   reservations,
-  s3Connection,
 } from './support/object-stores.js';
 import { requireServerOrSkip, type S3ServerInfo } from './support/servers.js';
 
@@ -59,9 +56,7 @@ if (server && browser) {
   function storageFor(driver: DriverName, bucket: string, extra: { consistencyCheckOnStart?: boolean } = {}): Storage {
     buckets.push(bucket);
     const common = { bucket, privateBuckets: [bucket], ...extra };
-    return driver === 'minio'
-      ? createMinioStorage({ ...minioConnection(server as S3ServerInfo), ...common })
-      : createS3Storage({ ...s3Connection(server as S3ServerInfo), ...common });
+    return objectStorage(driver, server as S3ServerInfo, common);
   }
 
   /**
@@ -118,14 +113,7 @@ if (server && browser) {
       assert.ok(outcome.ok, outcome.message);
       assert.is(outcome.status, 204);
       assert.is(outcome.progress.at(-1), 2_500_000, 'the last progress event is the whole file');
-      const stored = await storage.open('form/photo.png');
-      assert.is(stored.contentType, 'image/png');
-      assert.is(
-        createHash('sha256')
-          .update(await stored.bytes())
-          .digest('hex'),
-        outcome.sha256,
-      );
+      await assertStored(storage, 'form/photo.png', 'image/png', outcome.sha256);
     });
 
     test('another Content-Type field is refused (403) and nothing is stored', async () => {
@@ -194,14 +182,7 @@ if (server && browser) {
         { target: { ...target, method: 'PUT' as const }, size },
       );
       assert.equal([outcome.status, outcome.name, outcome.last], [200, 'put/photo.png', size]);
-      const stored = await storage.open('put/photo.png');
-      assert.is(stored.contentType, 'image/png');
-      assert.is(
-        createHash('sha256')
-          .update(await stored.bytes())
-          .digest('hex'),
-        outcome.sha256,
-      );
+      await assertStored(storage, 'put/photo.png', 'image/png', outcome.sha256);
     });
 
     test('an expired policy is refused (403) and nothing is stored', async () => {
@@ -243,6 +224,13 @@ if (server && browser) {
     }
     test.run();
   }
+}
+
+/** `name` holds the bytes the page hashed, with `contentType`. */
+async function assertStored(storage: Storage, name: string, contentType: string, digest: string | undefined) {
+  const stored = await storage.open(name);
+  assert.is(stored.contentType, contentType);
+  assert.is(sha256(await stored.bytes()), digest);
 }
 
 /** A refused upload leaves no file, only its name's reservation (invisible to stowage, found by cleanup). */

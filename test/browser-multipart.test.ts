@@ -13,8 +13,6 @@ import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sha256 } from '../contracts/context.js';
-import { createMinioStorage } from '../drivers/minio/index.js';
-import { createS3Storage } from '../drivers/s3/index.js';
 import type { MultipartTarget, UploadedPart } from '../src/browser/index.js';
 import type { Storage } from '../src/storage.js';
 import {
@@ -29,12 +27,11 @@ import {
 import {
   adminClient,
   incompleteUploads,
-  minioConnection,
+  objectStorage,
   randomBucket,
   rawKeys,
   removeBucket,
   reservations,
-  s3Connection,
 } from './support/object-stores.js';
 import { requireServerOrSkip, type S3ServerInfo } from './support/servers.js';
 
@@ -125,10 +122,7 @@ async function multipartUploads(
   const admin = adminClient(server);
   const bucket = randomBucket(`browser-${driver}`);
   const common = { bucket, privateBuckets: [bucket], externalEndpoint: proxy.endpoint };
-  const storage =
-    driver === 'minio'
-      ? createMinioStorage({ ...minioConnection(server), ...common })
-      : createS3Storage({ ...s3Connection(server), ...common });
+  const storage = objectStorage(driver, server, common);
   const app = await appServer(uploadRoutes(storage));
   const test = suite(`browser multipart uploads (${driver} driver)`);
   let page: Page;

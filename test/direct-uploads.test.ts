@@ -13,19 +13,16 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fetchFresh, rejectsWith, sha256 } from '../contracts/context.js';
 import { createMemoryStorage } from '../drivers/memory/index.js';
-import { createMinioStorage } from '../drivers/minio/index.js';
-import { createS3Storage } from '../drivers/s3/index.js';
 import type { MultipartUpload } from '../src/driver.js';
 import type { Storage } from '../src/storage.js';
 import {
   adminClient,
   incompleteUploads,
-  minioConnection,
+  objectStorage,
   randomBucket,
   rawKeys,
   removeBucket,
   reservations,
-  s3Connection,
 } from './support/object-stores.js';
 import { requireServerOrSkip, type S3ServerInfo } from './support/servers.js';
 
@@ -51,10 +48,7 @@ function directUploads(driver: 'minio' | 's3', server: S3ServerInfo): void {
   const admin = adminClient(server);
   const bucket = randomBucket(`direct-${driver}`);
   const make = (extra: { consistencyCheckOnStart?: boolean; bucket?: string } = {}): Storage => {
-    const common = { bucket, privateBuckets: [extra.bucket ?? bucket], ...extra };
-    return driver === 'minio'
-      ? createMinioStorage({ ...minioConnection(server), ...common })
-      : createS3Storage({ ...s3Connection(server), ...common });
+    return objectStorage(driver, server, { bucket, privateBuckets: [extra.bucket ?? bucket], ...extra });
   };
   const storage = make();
   const test = suite(`direct uploads (${driver} driver)`);
