@@ -15,7 +15,6 @@ import { Readable } from 'node:stream';
 import { configError } from './env.js';
 import type { StorageError } from './errors.js';
 import { backoffDelay, type RetryPolicy, sleep } from './retry.js';
-import { MAX_URL_EXPIRY_SECONDS } from './storage.js';
 import { encodeName } from './utf8.js';
 
 /** User-metadata key (sent as `x-amz-meta-stowage-pending`) on a name reserved by an upload in progress. */
@@ -232,20 +231,6 @@ export function multipartEtag(partEtags: readonly string[]): string {
 /** True when an object's user metadata marks it as a name reserved by an upload in progress. */
 export function isPending(metadata: Readonly<Record<string, string>> | undefined): boolean {
   return metadata?.[PENDING_METADATA] !== undefined;
-}
-
-/**
- * Checks a URL expiry setting: whole seconds from 1 to 7 days (S3's SigV4 limit).
- * `setting` names the option or variable in the INVALID_CONFIG error.
- */
-export function checkUrlExpiry(seconds: number, setting: string): number {
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_URL_EXPIRY_SECONDS) {
-    throw configError(
-      setting,
-      `must be a whole number of seconds from 1 to ${MAX_URL_EXPIRY_SECONDS} (7 days, the S3 limit for presigned URLs); got ${seconds}`,
-    );
-  }
-  return seconds;
 }
 
 /**

@@ -12,13 +12,6 @@ import { type MinioConfig, resolveConfig } from './config.js';
 import type { MinioOptions } from './options.js';
 import { MinioTransport } from './transport.js';
 
-/**
- * Parts of a multipart upload held at once (src/parts.ts): one fills or hashes while the
- * other is sent and stored, so client and server work at the same time. Memory:
- * PARALLEL_PARTS × partSize, reused from part to part.
- */
-const PARALLEL_PARTS = 2;
-
 /** Buckets already warned about as neither public nor private, so the warning shows once. */
 const warnedUnlisted = new Set<string>();
 
@@ -37,25 +30,7 @@ export class MinioDriver extends ObjectStoreDriver {
       region: config.region,
       agent: options.httpAgent,
     });
-    super(transport, {
-      bucket: config.bucket,
-      keyPrefix: config.keyPrefix,
-      plan: config.plan,
-      retry: config.retry,
-      requestTimeoutMs: config.requestTimeoutMs,
-      healthTimeoutMs: config.healthTimeoutMs,
-      partSize: config.partSize,
-      parallelParts: PARALLEL_PARTS,
-      conditionalWrites: true,
-      bucketCheckOnSave: config.bucketCheckOnSave,
-      consistencyCheckOnStart: config.consistencyCheckOnStart,
-      replaceExisting: config.replaceExisting,
-      urlExpirySeconds: config.urlExpirySeconds,
-      external: config.external,
-      pathStyle: true,
-      customDomain: undefined,
-      secrets: options.secretKey ? [options.secretKey] : [],
-    });
+    super(transport, config);
     this.#config = config;
     this.#client = client;
     if (config.plan.unlisted.includes(config.bucket) && !warnedUnlisted.has(config.bucket)) {

@@ -4,16 +4,16 @@
  */
 import type { InitializeReport } from '../../src/buckets.js';
 import { withContext } from '../../src/errors.js';
-import type { DriverEntry } from '../../src/registry.js';
+import { driverEntry } from '../../src/options.js';
 import { Storage } from '../../src/storage.js';
 import { optionsFromEnv } from './config.js';
 import { MinioDriver } from './driver.js';
-import type { MinioOptions } from './options.js';
+import { MINIO_OPTIONS, type MinioOptions } from './options.js';
 
 export type { MinioTransportOptions } from './client.js';
 export { createMinioTransport } from './client.js';
 export { MinioDriver } from './driver.js';
-export type { MinioOptions } from './options.js';
+export { MINIO_OPTIONS, type MinioOptions } from './options.js';
 
 /**
  * A Storage on one MinIO bucket:
@@ -44,8 +44,5 @@ export async function initializeBuckets(options: MinioOptions): Promise<Initiali
   }
 }
 
-/** The registry's entry for `STORAGE_DRIVER=minio`. */
-export const minioEntry: DriverEntry<MinioOptions> = {
-  create: createMinioStorage,
-  optionsFromEnv,
-};
+/** The registry's entry for `STORAGE_DRIVER=minio`: options declared once, read from `MINIO_*`. */
+export const minioEntry = { ...driverEntry(MINIO_OPTIONS, createMinioStorage), optionsFromEnv };

@@ -1,174 +1,20 @@
 /**
- * Options of the MinIO driver, and their environment variables: the names
- * django-minio-backend users already have (`MINIO_*`), read by `createStorageFromEnv()`
- * when `STORAGE_DRIVER=minio`.
+ * Options of the MinIO driver, declared once (src/options.ts): their types, checks,
+ * defaults, the environment variables django-minio-backend users already have
+ * (`MINIO_*`, read by `createStorageFromEnv()` when `STORAGE_DRIVER=minio`) and the rows
+ * of the table in docs/minio.md all come from `MINIO_OPTIONS`. Checks across options
+ * (keys unless a client, the endpoint's scheme against `useHttps`, bucket lists) are in
+ * config.ts.
  */
-import type { Agent } from 'node:http';
+import { Agent } from 'node:http';
 import type { Client } from 'minio';
-import type { PolicyHook } from '../../src/buckets.js';
-
-export interface MinioOptions {
-  /**
-   * The server for this process's traffic: `host:port` as django-minio-backend's
-   * `MINIO_ENDPOINT` (`minio:9000`), or a URL (`http://minio:9000`, whose scheme then
-   * sets `useHttps`). Required, also with `client` (health checks and messages use it).
-   * Env: `MINIO_ENDPOINT`.
-   */
-  endpoint: string;
-  /** Talk to `endpoint` over https. Default false. Env: `MINIO_USE_HTTPS`. */
-  useHttps?: boolean | undefined;
-  /**
-   * Where users reach the server, for every URL handed out (public and presigned):
-   * `host:port`, or a full URL that may carry a path prefix
-   * (`https://cdn.example.com/minio`; the proxy must strip the prefix and keep the Host
-   * header). URLs are signed for this host offline. Default: `endpoint`.
-   * Env: `MINIO_EXTERNAL_ENDPOINT`.
-   */
-  externalEndpoint?: string | undefined;
-  /** https for `externalEndpoint` given as `host:port`. Default: `useHttps`. Env: `MINIO_EXTERNAL_ENDPOINT_USE_HTTPS`. */
-  externalUseHttps?: boolean | undefined;
-  /**
-   * The region requests and URLs are signed for. Always set, so that presigning never
-   * asks the server for the bucket's location. Default `us-east-1`. Env: `MINIO_REGION`.
-   */
-  region?: string | undefined;
-  /** Access key. Required unless `client`. Env: `MINIO_ACCESS_KEY`. */
-  accessKey?: string | undefined;
-  /**
-   * Secret key. Required unless `client`. Never appears in messages, `util.inspect`
-   * or JSON of the driver or storage. Env: `MINIO_SECRET_KEY`.
-   */
-  secretKey?: string | undefined;
-  /**
-   * A ready minio `Client` for this process's traffic, instead of building one from
-   * `endpoint`, `useHttps`, keys, `httpAgent` and `requestTimeoutMs`. Create it with
-   * `region` set, and with `transport: createMinioTransport(...)` so that MinIO's
-   * dropped connection after a 412 and the request timeout are handled. URLs are
-   * signed with it too, unless `externalEndpoint` differs, which then needs
-   * `accessKey` and `secretKey`. No env variable.
-   */
-  client?: Client | undefined;
-  /**
-   * The bucket this storage reads and writes. Env: `MINIO_DEFAULT_BUCKET` (default
-   * `auto-generated-bucket-media-files`, as django-minio-backend); the `static` alias
-   * uses `MINIO_STATIC_FILES_BUCKET`.
-   */
-  bucket: string;
-  /**
-   * A key prefix inside the bucket, so that several applications or tests can share
-   * one bucket (django-storages' `location`): name `a.txt` is stored as
-   * `<location>/a.txt`. Default none. Env: `MINIO_LOCATION`.
-   */
-  location?: string | undefined;
-  /** Buckets whose objects anyone may read; `url()` gives plain URLs there. Default none. Env: `MINIO_PUBLIC_BUCKETS` (comma-separated). */
-  publicBuckets?: readonly string[] | undefined;
-  /**
-   * Buckets reachable only with credentials or presigned URLs. A bucket in both lists
-   * is INVALID_CONFIG; a bucket in neither is private (with a warning). Default none.
-   * Env: `MINIO_PRIVATE_BUCKETS` (comma-separated).
-   */
-  privateBuckets?: readonly string[] | undefined;
-  /**
-   * The static-files bucket, always public (collectstatic); created and given its
-   * policy by `initializeBuckets` too. Default none. Env: `MINIO_STATIC_FILES_BUCKET`.
-   */
-  staticBucket?: string | undefined;
-  /**
-   * `[bucket, policy]` pairs `initializeBuckets` applies after the public/private
-   * policies. Default none. Env: `MINIO_POLICY_HOOKS` (JSON: `[["bucket", {...}]]`).
-   */
-  policyHooks?: readonly PolicyHook[] | undefined;
-  /**
-   * Public buckets also let anonymous users list their keys (django-minio-backend's
-   * policy does; here it is off unless asked for). Default false.
-   * Env: `MINIO_ALLOW_ANONYMOUS_LIST`.
-   */
-  allowAnonymousList?: boolean | undefined;
-  /**
-   * Lifetime of presigned URLs in seconds, from 1 to 604800 (7 days, the SigV4
-   * limit). Default 604800. Env: `MINIO_URL_EXPIRY_HOURS` (hours, fractions allowed).
-   */
-  urlExpirySeconds?: number | undefined;
-  /**
-   * Create the bucket (with its policy) before the first write when it is missing;
-   * checked once per storage, not per save. Default false.
-   * Env: `MINIO_BUCKET_CHECK_ON_SAVE`.
-   */
-  bucketCheckOnSave?: boolean | undefined;
-  /**
-   * Run `initializeBuckets` before the first operation, once per process for the same
-   * server and bucket settings. Default false. Env: `MINIO_CONSISTENCY_CHECK_ON_START`.
-   */
-  consistencyCheckOnStart?: boolean | undefined;
-  /**
-   * Bytes per multipart part, from 5 MiB to 5 GiB: bodies up to this size go in one
-   * PUT, longer streams in parts of this size, two parts in memory at a time (parts
-   * double in size after every 1,000, so a stream of any length fits S3's 10,000).
-   * Default 8 MiB. Env: `MINIO_MULTIPART_PART_SIZE`.
-   */
-  partSize?: number | undefined;
-  /**
-   * The `http.Agent` (or `https.Agent`) requests go through: connection pooling, TLS
-   * options such as a private CA (django-minio-backend's `MINIO_HTTP_CLIENT`).
-   * Default: Node's global agent. No env variable.
-   */
-  httpAgent?: Agent | undefined;
-  /**
-   * Milliseconds a request may stay idle (nothing sent or received) before its
-   * response arrives, and a body being read may go without a byte while the reader
-   * waits for one; the attempt then fails as UNAVAILABLE (and is retried, see
-   * `maxAttempts`). A slow reader is never timed out. 0 for none. Default 120000.
-   * Env: `MINIO_REQUEST_TIMEOUT_MS`.
-   */
-  requestTimeoutMs?: number | undefined;
-  /**
-   * Milliseconds `isAvailable()` waits for its one probe (`/minio/health/live`, never
-   * retried). Default 2000. Env: `MINIO_HEALTH_TIMEOUT_MS`.
-   */
-  healthTimeoutMs?: number | undefined;
-  /**
-   * Attempts per request, the first included, from 1 (no retries) to 10: requests
-   * that failed with a retryable error (reset, timeout, 5xx, throttling) are sent
-   * again after a backoff (100 ms doubling to 5 s, full jitter), reads resume where
-   * they broke off, and a create whose answer was lost is checked by checksum rather
-   * than stored twice (docs/reliability.md). Default 3. Env: `MINIO_MAX_ATTEMPTS`.
-   */
-  maxAttempts?: number | undefined;
-  /**
-   * Overwrite an object of the same name instead of choosing another name
-   * (django-minio-backend's `replace_existing`). Default false.
-   * Env: `MINIO_REPLACE_EXISTING`.
-   */
-  replaceExisting?: boolean | undefined;
-}
-
-/** Every key `MinioOptions` accepts; anything else is INVALID_CONFIG. */
-export const OPTION_KEYS = [
-  'endpoint',
-  'useHttps',
-  'externalEndpoint',
-  'externalUseHttps',
-  'region',
-  'accessKey',
-  'secretKey',
-  'client',
-  'bucket',
-  'location',
-  'publicBuckets',
-  'privateBuckets',
-  'staticBucket',
-  'policyHooks',
-  'allowAnonymousList',
-  'urlExpirySeconds',
-  'bucketCheckOnSave',
-  'consistencyCheckOnStart',
-  'partSize',
-  'httpAgent',
-  'requestTimeoutMs',
-  'healthTimeoutMs',
-  'maxAttempts',
-  'replaceExisting',
-] as const satisfies readonly (keyof MinioOptions)[];
+import { checkBucketName, parsePolicyHooks } from '../../src/buckets.js';
+import { configError, naming } from '../../src/env.js';
+import { normalizeName } from '../../src/names.js';
+import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, parseExternalEndpoint } from '../../src/object-store.js';
+import { defineOptions, type OptionsOf, option } from '../../src/options.js';
+import { DEFAULT_MAX_ATTEMPTS, MAX_MAX_ATTEMPTS } from '../../src/retry.js';
+import { MAX_URL_EXPIRY_SECONDS } from '../../src/storage.js';
 
 /** django-minio-backend's default bucket names, used when the env variables are unset. */
 export const DEFAULT_MEDIA_BUCKET = 'auto-generated-bucket-media-files';
@@ -177,3 +23,302 @@ export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 /** A health check must answer quickly, whatever the request timeout. */
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
+const MAX_TIMEOUT_MS = 600_000;
+
+export const MINIO_OPTIONS = defineOptions('minio', {
+  /**
+   * The server for this process's traffic: `host:port` as django-minio-backend's
+   * `MINIO_ENDPOINT` (`minio:9000`), or a URL (`http://minio:9000`, whose scheme then
+   * sets `useHttps`). Required, also with `client` (health checks and messages use it).
+   */
+  endpoint: option.string({
+    required: true,
+    requiredBecause: 'the MinIO server as host:port (for example minio:9000)',
+    env: 'MINIO_ENDPOINT',
+    envRequired: true,
+    validate: (value, label) => void endpointShape(value, label),
+    doc: 'the server for traffic: `host:port` (`minio:9000`) or an http(s) URL',
+  }),
+  /** Talk to `endpoint` over https. Default false. */
+  useHttps: option.boolean({ env: 'MINIO_USE_HTTPS', defaultDoc: '`false`', doc: 'https to `endpoint`' }),
+  /**
+   * Where users reach the server, for every URL handed out (public and presigned):
+   * `host:port`, or a full URL that may carry a path prefix
+   * (`https://cdn.example.com/minio`; the proxy must strip the prefix and keep the Host
+   * header). URLs are signed for this host offline. Default: `endpoint`.
+   */
+  externalEndpoint: option.string({
+    env: 'MINIO_EXTERNAL_ENDPOINT',
+    validate: (value, label) =>
+      void (value.includes('://') ? parseExternalEndpoint(value, label) : endpointShape(value, label)),
+    defaultDoc: '`endpoint`',
+    doc: 'where users reach the server, for every URL handed out (`host:port`, or a URL with a path prefix)',
+  }),
+  /** https for `externalEndpoint` given as `host:port`. Default: `useHttps`. */
+  externalUseHttps: option.boolean({
+    env: 'MINIO_EXTERNAL_ENDPOINT_USE_HTTPS',
+    defaultDoc: '`useHttps`',
+    doc: 'https for `externalEndpoint` given as `host:port`',
+  }),
+  /**
+   * The region requests and URLs are signed for. Always set, so that presigning never
+   * asks the server for the bucket's location.
+   */
+  region: option.string({
+    default: DEFAULT_REGION,
+    env: 'MINIO_REGION',
+    doc: 'the region requests and URLs are signed for (presigning stays offline)',
+  }),
+  /** Access key. Required unless `client`. */
+  accessKey: option.string({
+    env: 'MINIO_ACCESS_KEY',
+    envRequired: true,
+    doc: 'access key (required unless `client`)',
+  }),
+  /** Secret key. Required unless `client`. Never appears in messages, `util.inspect` or JSON. */
+  secretKey: option.string({
+    env: 'MINIO_SECRET_KEY',
+    envRequired: true,
+    doc: 'secret key (required unless `client`); never shown in messages, `inspect` or JSON',
+  }),
+  /**
+   * A ready minio `Client` for this process's traffic, instead of building one from
+   * `endpoint`, `useHttps`, keys, `httpAgent` and `requestTimeoutMs`. Create it with
+   * `region` set, and with `transport: createMinioTransport(...)` so that MinIO's
+   * dropped connection after a 412 and the request timeout are handled. URLs are
+   * signed with it too, unless `externalEndpoint` differs, which then needs
+   * `accessKey` and `secretKey`.
+   */
+  client: option.custom(
+    {
+      describe: 'a minio Client',
+      check: (value, label) => {
+        if (typeof (value as { presignedUrl?: unknown } | null)?.presignedUrl !== 'function') {
+          throw configError(label, 'must be a minio Client (new Client({...}) from the minio package)');
+        }
+        return value as Client;
+      },
+    },
+    { defaultDoc: 'built from the options', doc: 'a ready minio `Client` for traffic (see "Bring your own client")' },
+  ),
+  /** The bucket this storage reads and writes (the `static` alias: the static-files bucket). */
+  bucket: option.string({
+    required: true,
+    requiredBecause: 'the bucket this storage reads and writes',
+    env: { default: 'MINIO_DEFAULT_BUCKET', static: 'MINIO_STATIC_FILES_BUCKET' },
+    envDefault: { perAlias: { default: DEFAULT_MEDIA_BUCKET, static: DEFAULT_STATIC_BUCKET } },
+    validate: bucketName,
+    doc: 'the bucket this storage reads and writes',
+  }),
+  /**
+   * A key prefix inside the bucket, so that several applications or tests can share
+   * one bucket (django-storages' `location`): name `a.txt` is stored as `<location>/a.txt`.
+   */
+  location: option.string({
+    nonEmpty: false,
+    env: 'MINIO_LOCATION',
+    validate: (value, label) => void locationPrefix(value, label),
+    doc: 'a key prefix, so that several apps share one bucket: `a.txt` is stored as `<location>/a.txt`',
+  }),
+  /** Buckets whose objects anyone may read; `url()` gives plain URLs there. */
+  publicBuckets: option.list({
+    env: 'MINIO_PUBLIC_BUCKETS',
+    validate: bucketNames,
+    doc: 'buckets anyone may read (comma-separated); `url()` gives plain URLs there',
+  }),
+  /** Buckets reachable only with credentials or presigned URLs; a bucket in neither is private (with a warning). */
+  privateBuckets: option.list({
+    env: 'MINIO_PRIVATE_BUCKETS',
+    validate: bucketNames,
+    doc: 'buckets reachable only with credentials or presigned URLs (comma-separated)',
+  }),
+  /** The static-files bucket, always public (collectstatic); created by `initializeBuckets` too. */
+  staticBucket: option.string({
+    env: 'MINIO_STATIC_FILES_BUCKET',
+    validate: bucketName,
+    doc: 'the static-files bucket, always public (the `static` alias stores in it)',
+  }),
+  /** `[bucket, policy]` pairs `initializeBuckets` applies after the public/private policies. */
+  policyHooks: option.json(parsePolicyHooks, {
+    env: 'MINIO_POLICY_HOOKS',
+    doc: '`[bucket, policy]` pairs applied after the public/private policies (JSON)',
+  }),
+  /** Public buckets also let anonymous users list their keys (django-minio-backend's policy does). */
+  allowAnonymousList: option.boolean({
+    default: false,
+    env: 'MINIO_ALLOW_ANONYMOUS_LIST',
+    doc: 'public buckets also let anonymous users list their keys',
+  }),
+  /** Lifetime of presigned URLs in seconds, from 1 to 604800 (7 days, the SigV4 limit). */
+  urlExpirySeconds: option.number({
+    min: 1,
+    max: MAX_URL_EXPIRY_SECONDS,
+    default: MAX_URL_EXPIRY_SECONDS,
+    env: 'MINIO_URL_EXPIRY_HOURS',
+    envParse: hoursToSeconds,
+    doc: 'lifetime of presigned URLs in seconds, up to 7 days (the variable: hours, fractions allowed)',
+  }),
+  /** Create the bucket (with its policy) before the first write when it is missing; once per storage. */
+  bucketCheckOnSave: option.boolean({
+    default: false,
+    env: 'MINIO_BUCKET_CHECK_ON_SAVE',
+    doc: 'create a missing bucket, with its policy, before the first write (once per storage)',
+  }),
+  /** Run `initializeBuckets` before the first operation, once per process per server and bucket plan. */
+  consistencyCheckOnStart: option.boolean({
+    default: false,
+    env: 'MINIO_CONSISTENCY_CHECK_ON_START',
+    doc: 'run `initializeBuckets` before the first operation, once per process per bucket plan',
+  }),
+  /**
+   * Bytes per multipart part, from 5 MiB to 5 GiB: bodies up to this size go in one
+   * PUT, longer streams in parts of this size, two parts in memory at a time (parts
+   * double in size after every 1,000, so a stream of any length fits S3's 10,000).
+   */
+  partSize: option.number({
+    min: MIN_PART_SIZE,
+    max: MAX_PART_SIZE,
+    default: DEFAULT_PART_SIZE,
+    env: 'MINIO_MULTIPART_PART_SIZE',
+    defaultDoc: '8 MiB',
+    doc: 'bodies up to this size go in one PUT, longer streams in parts of it (5 MiB to 5 GiB), two parts in memory',
+  }),
+  /**
+   * The `http.Agent` (or `https.Agent`) requests go through: connection pooling, TLS
+   * options such as a private CA (django-minio-backend's `MINIO_HTTP_CLIENT`).
+   */
+  httpAgent: option.custom(
+    {
+      describe: 'an http.Agent',
+      check: (value, label) => {
+        if (!(value instanceof Agent)) throw configError(label, 'must be an http.Agent or https.Agent');
+        return value;
+      },
+    },
+    {
+      defaultDoc: "Node's global agent",
+      doc: 'the `http.Agent`/`https.Agent` requests go through (pooling, a private CA)',
+    },
+  ),
+  /**
+   * Milliseconds a request may stay idle before its response arrives, and a body being
+   * read may go without a byte while the reader waits for one; the attempt then fails as
+   * UNAVAILABLE (and is retried, see `maxAttempts`). A slow reader is never timed out. 0 for none.
+   */
+  requestTimeoutMs: option.number({
+    min: 0,
+    default: DEFAULT_REQUEST_TIMEOUT_MS,
+    env: 'MINIO_REQUEST_TIMEOUT_MS',
+    doc: 'idle time before the answer to a request arrives, and while a reader waits for body bytes (0: none)',
+  }),
+  /** Milliseconds `isAvailable()` waits for its one probe (`/minio/health/live`, never retried). */
+  healthTimeoutMs: option.number({
+    min: 1,
+    max: MAX_TIMEOUT_MS,
+    default: DEFAULT_HEALTH_TIMEOUT_MS,
+    env: 'MINIO_HEALTH_TIMEOUT_MS',
+    doc: 'how long `isAvailable()` waits for its one probe of `/minio/health/live` (never retried)',
+  }),
+  /**
+   * Attempts per request, the first included, from 1 (no retries) to 10: requests
+   * that failed with a retryable error (reset, timeout, 5xx, throttling) are sent
+   * again after a backoff (100 ms doubling to 5 s, full jitter), reads resume where
+   * they broke off, and a create whose answer was lost is checked by checksum rather
+   * than stored twice (docs/reliability.md).
+   */
+  maxAttempts: option.number({
+    min: 1,
+    max: MAX_MAX_ATTEMPTS,
+    default: DEFAULT_MAX_ATTEMPTS,
+    env: 'MINIO_MAX_ATTEMPTS',
+    doc: 'attempts per request (1: no retries, up to 10); see [reliability](reliability.md)',
+  }),
+  /** Overwrite an object of the same name instead of choosing another name (django-minio-backend's `replace_existing`). */
+  replaceExisting: option.boolean({
+    default: false,
+    env: ['MINIO_REPLACE_EXISTING', 'STORAGE_REPLACE_EXISTING'],
+    doc: 'overwrite an object of the same name instead of choosing another name',
+  }),
+});
+
+/** Options of the MinIO driver (`createMinioStorage`): `endpoint` and `bucket` required. */
+export type MinioOptions = OptionsOf<typeof MINIO_OPTIONS>;
+
+const HOST_PORT = /^(?<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(?<port>\d{1,5}))?$/;
+const MAX_PORT = 65_535;
+
+/** A server address as minio-js wants it. */
+export interface Endpoint {
+  host: string;
+  port: number;
+  useSSL: boolean;
+}
+
+/**
+ * Parses `host`, `host:port` or `http(s)://host[:port]`. `useHttps` must agree with a
+ * URL's scheme; the port defaults to 443 or 80.
+ */
+export function parseEndpoint(value: string, useHttps: boolean | undefined, setting: string): Endpoint {
+  const { host, port, https } = endpointShape(value, setting);
+  if (https !== undefined && useHttps !== undefined && useHttps !== https) {
+    throw configError(setting, `is ${https ? 'https' : 'http'}:// but useHttps is ${useHttps}; drop one of them`);
+  }
+  const useSSL = https ?? useHttps ?? false;
+  return { host, port: port ?? (useSSL ? 443 : 80), useSSL };
+}
+
+/** What `value` says: the host, the port and (for a URL) the scheme. */
+function endpointShape(value: string, setting: string): { host: string; port?: number; https?: boolean } {
+  const raw = value.trim();
+  if (raw.includes('://')) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw configError(setting, `must be host:port or an http(s) URL (got ${JSON.stringify(raw)})`);
+    }
+    const https = url.protocol === 'https:';
+    const plain = (url.protocol === 'http:' || https) && url.pathname === '/' && !url.search && !url.hash;
+    if (!plain || url.username || url.password) {
+      throw configError(setting, `must be an http(s) URL without path, query or credentials (got ${url.origin})`);
+    }
+    return { host: url.hostname, https, ...(url.port ? { port: Number(url.port) } : {}) };
+  }
+  const match = HOST_PORT.exec(raw);
+  const port = match?.groups?.port === undefined ? undefined : Number(match.groups.port);
+  if (!match?.groups?.host || (port !== undefined && (port < 1 || port > MAX_PORT))) {
+    throw configError(setting, `must be host or host:port, such as minio:9000 (got ${JSON.stringify(raw)})`);
+  }
+  return { host: match.groups.host, ...(port === undefined ? {} : { port }) };
+}
+
+/** A location as a key prefix without its trailing slash (`media/app`). */
+export function locationPrefix(value: string, setting: string): string {
+  try {
+    return normalizeName(value.replace(/\/+$/, ''));
+  } catch (error) {
+    throw configError(setting, `is not a valid key prefix: ${(error as Error).message.replace(/\.$/, '')}`);
+  }
+}
+
+function bucketName(value: string, label: string): void {
+  naming(label, () => checkBucketName(value));
+}
+
+function bucketNames(values: readonly string[], label: string): void {
+  naming(label, () => values.forEach(checkBucketName));
+}
+
+/** MINIO_URL_EXPIRY_HOURS (django-minio-backend's `timedelta`, as hours) in seconds. */
+function hoursToSeconds(raw: string, variable: string): number {
+  const maxHours = MAX_URL_EXPIRY_SECONDS / 3600;
+  const hours = Number(raw);
+  const seconds = Math.round(hours * 3600);
+  if (!Number.isFinite(hours) || seconds < 1 || hours > maxHours) {
+    throw configError(
+      variable,
+      `must be a number of hours from 1 second to ${maxHours} hours (got ${JSON.stringify(raw)})`,
+    );
+  }
+  return seconds;
+}

@@ -6,92 +6,32 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { BucketPlan, checkBucketName } from '../../src/buckets.js';
-import { checkOptionKeys, configError, naming } from '../../src/env.js';
-import {
-  checkUrlExpiry,
-  DEFAULT_PART_SIZE,
-  type ExternalEndpoint,
-  MAX_PART_SIZE,
-  MIN_PART_SIZE,
-  parseExternalEndpoint,
-} from '../../src/object-store.js';
-import { type RetryPolicy, retryPolicy } from '../../src/retry.js';
-import { MAX_URL_EXPIRY_SECONDS } from '../../src/storage.js';
-import {
-  type ChecksumMode,
-  DEFAULT_CONNECTION_TIMEOUT_MS,
-  DEFAULT_HEALTH_TIMEOUT_MS,
-  DEFAULT_QUEUE_SIZE,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  S3_OPTION_KEYS,
-  type S3Options,
-} from './options.js';
+import { BucketPlan } from '../../src/buckets.js';
+import type { ObjectStoreSettings } from '../../src/object-store/driver.js';
+import { parseExternalEndpoint } from '../../src/object-store.js';
+import { retryPolicy } from '../../src/retry.js';
+import { type ChecksumMode, checkEndpoint, customDomainBase, S3_OPTIONS, type S3Options } from './options.js';
 
 /** Region used with a custom endpoint when none is given (MinIO's and most servers' default). */
 const CUSTOM_ENDPOINT_REGION = 'us-east-1';
-const CHECKSUM_MODES: readonly ChecksumMode[] = ['WHEN_SUPPORTED', 'WHEN_REQUIRED'];
-const BOOLEAN_OPTIONS = [
-  'forcePathStyle',
-  'allowAnonymousList',
-  'bucketCheckOnSave',
-  'consistencyCheckOnStart',
-  'replaceExisting',
-  'conditionalWrites',
-] as const satisfies readonly (keyof S3Options)[];
 
-/** Options checked once, with every default applied. */
-export interface S3Settings {
-  bucket: string;
-  plan: BucketPlan;
+/** The core's settings, and what only the S3 driver's clients need. */
+export interface S3Settings extends ObjectStoreSettings {
   /** The traffic endpoint as given (undefined on AWS). */
   endpoint: string | undefined;
-  /** Where URLs point: the external endpoint, else the traffic one; undefined on AWS. */
-  external: ExternalEndpoint | undefined;
-  /** `customDomain` as a base URL for public objects (`https://cdn.example.com/media`). */
-  customDomain: string | undefined;
-  forcePathStyle: boolean;
-  urlExpirySeconds: number;
-  conditionalWrites: boolean;
-  partSize: number;
-  queueSize: number;
-  healthTimeoutMs: number;
   connectionTimeoutMs: number;
-  requestTimeoutMs: number;
-  retry: RetryPolicy;
-  bucketCheckOnSave: boolean;
-  consistencyCheckOnStart: boolean;
-  replaceExisting: boolean;
   checksums: { request: ChecksumMode; response: ChecksumMode };
-  /** The secret strings of static credentials, kept out of every message. */
-  secrets: string[];
 }
 
 /** What an INVALID_CONFIG error calls an option: its own name, or (from the environment) its variable. */
 export type SettingLabel = (option: keyof S3Options) => string;
 
 /**
- * Checks the options (INVALID_CONFIG naming the option, as `label` calls it) and
- * applies the defaults.
+ * Checks the options (unknown keys, types, bounds: `S3_OPTIONS`), applies the defaults,
+ * and resolves the settings; a conflict across options names them as `label` calls them.
  */
-export function resolveSettings(options: S3Options, label: SettingLabel = (option) => option): S3Settings {
-  checkOptionKeys('s3', options, S3_OPTION_KEYS);
-  for (const option of BOOLEAN_OPTIONS) {
-    const value = options[option];
-    if (value !== undefined && typeof value !== 'boolean') {
-      throw configError(label(option), `must be true or false (got ${typeof value})`);
-    }
-  }
-  if (typeof options.bucket !== 'string' || options.bucket === '') {
-    throw configError(label('bucket'), 'is required');
-  }
-  const bucketLists: [keyof S3Options, readonly string[] | undefined][] = [
-    ['bucket', [options.bucket]],
-    ['staticBucket', options.staticBucket === undefined ? undefined : [options.staticBucket]],
-    ['publicBuckets', options.publicBuckets],
-    ['privateBuckets', options.privateBuckets],
-  ];
-  for (const [option, buckets] of bucketLists) naming(label(option), () => buckets?.forEach(checkBucketName));
+export function resolveSettings(given: S3Options, label: SettingLabel = (option) => option): S3Settings {
+  const options = S3_OPTIONS.resolve(given);
   const endpoint = options.endpoint === undefined ? undefined : checkEndpoint(options.endpoint, label('endpoint'));
   const externalUrl = options.externalEndpoint ?? endpoint;
   const external =
@@ -102,51 +42,30 @@ export function resolveSettings(options: S3Options, label: SettingLabel = (optio
           label(options.externalEndpoint === undefined ? 'endpoint' : 'externalEndpoint'),
         );
   // Checksum defaults: see docs/s3.md ("Checksums") and aws-sdk-js-v3#6810.
-  const defaultChecksums: ChecksumMode = endpoint === undefined ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
-  const request =
-    checkChoice(options.requestChecksumCalculation, label('requestChecksumCalculation')) ?? defaultChecksums;
-  const response = checkChoice(options.responseChecksumValidation, label('responseChecksumValidation')) ?? request;
-  const plan = BucketPlan.forStorage(options, {
-    public: label('publicBuckets'),
-    private: label('privateBuckets'),
-    static: label('staticBucket'),
-  });
+  const request = options.requestChecksumCalculation ?? (endpoint === undefined ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED');
+  const names = { public: label('publicBuckets'), private: label('privateBuckets'), static: label('staticBucket') };
   return {
     bucket: options.bucket,
-    plan,
-    endpoint,
+    keyPrefix: '',
+    plan: BucketPlan.forStorage(options, names),
+    retry: retryPolicy(options.maxAttempts, label('maxAttempts')),
+    requestTimeoutMs: options.requestTimeoutMs,
+    healthTimeoutMs: options.healthTimeoutMs,
+    partSize: options.partSize,
+    parallelParts: options.queueSize,
+    conditionalWrites: options.conditionalWrites,
+    bucketCheckOnSave: options.bucketCheckOnSave,
+    consistencyCheckOnStart: options.consistencyCheckOnStart,
+    replaceExisting: options.replaceExisting,
+    urlExpirySeconds: options.urlExpirySeconds,
     external,
+    pathStyle: options.forcePathStyle ?? endpoint !== undefined,
     customDomain:
       options.customDomain === undefined ? undefined : customDomainBase(options.customDomain, label('customDomain')),
-    forcePathStyle: options.forcePathStyle ?? endpoint !== undefined,
-    urlExpirySeconds: checkUrlExpiry(options.urlExpirySeconds ?? MAX_URL_EXPIRY_SECONDS, label('urlExpirySeconds')),
-    conditionalWrites: options.conditionalWrites ?? true,
-    partSize: checkInteger(options.partSize ?? DEFAULT_PART_SIZE, label('partSize'), MIN_PART_SIZE, MAX_PART_SIZE),
-    queueSize: checkInteger(options.queueSize ?? DEFAULT_QUEUE_SIZE, label('queueSize'), 1, 64),
-    healthTimeoutMs: checkInteger(
-      options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
-      label('healthTimeoutMs'),
-      1,
-      600_000,
-    ),
-    connectionTimeoutMs: checkInteger(
-      options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
-      label('connectionTimeoutMs'),
-      1,
-      600_000,
-    ),
-    requestTimeoutMs: checkInteger(
-      options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      label('requestTimeoutMs'),
-      0,
-      3_600_000,
-    ),
-    retry: retryPolicy(options.maxAttempts, label('maxAttempts')),
-    bucketCheckOnSave: options.bucketCheckOnSave ?? false,
-    consistencyCheckOnStart: options.consistencyCheckOnStart ?? false,
-    replaceExisting: options.replaceExisting ?? false,
-    checksums: { request, response },
     secrets: secretsOf(options.credentials),
+    endpoint,
+    connectionTimeoutMs: options.connectionTimeoutMs,
+    checksums: { request, response: options.responseChecksumValidation ?? request },
   };
 }
 
@@ -173,7 +92,7 @@ export function presignClient(options: S3Options, settings: S3Settings, traffic:
 
 function clientConfig(options: S3Options, settings: S3Settings, endpoint: string | undefined): S3ClientConfig {
   const config: S3ClientConfig = {
-    forcePathStyle: settings.forcePathStyle,
+    forcePathStyle: settings.pathStyle,
     requestChecksumCalculation: settings.checksums.request,
     responseChecksumValidation: settings.checksums.response,
     // Handler options as a plain object: the SDK builds its NodeHttpHandler from them,
@@ -232,33 +151,6 @@ function refusalAwareAgent(module: typeof http | typeof https): http.Agent {
 /** The one undocumented (and long-stable) Agent method refusalAwareAgent wraps. */
 interface AgentInternals {
   addRequest(this: http.Agent, request: http.ClientRequest, ...rest: unknown[]): void;
-}
-
-function checkEndpoint(value: string, option: string): string {
-  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
-    throw configError(option, `must be an http(s) URL such as http://127.0.0.1:9000 (got ${JSON.stringify(value)})`);
-  }
-  return value.replace(/\/+$/, '');
-}
-
-function customDomainBase(value: string, setting: string): string {
-  const withScheme = /^https?:\/\//.test(value) ? value : `https://${value}`;
-  if (!URL.canParse(withScheme)) {
-    throw configError(setting, `must be a host name such as cdn.example.com (got ${JSON.stringify(value)})`);
-  }
-  return withScheme.replace(/\/+$/, '');
-}
-
-function checkChoice(value: ChecksumMode | undefined, option: string): ChecksumMode | undefined {
-  if (value === undefined || CHECKSUM_MODES.includes(value)) return value;
-  throw configError(option, `must be one of ${CHECKSUM_MODES.join(', ')} (got ${JSON.stringify(value)})`);
-}
-
-function checkInteger(value: number, option: string, min: number, max: number): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw configError(option, `must be an integer from ${min} to ${max} (got ${value})`);
-  }
-  return value;
 }
 
 function originOf(url: string | undefined): string | undefined {

@@ -27,25 +27,7 @@ export class S3Driver extends ObjectStoreDriver {
       ownsClient: options.client === undefined,
       expectContinue: options.client !== undefined,
     });
-    super(transport, {
-      bucket: settings.bucket,
-      keyPrefix: '',
-      plan: settings.plan,
-      retry: settings.retry,
-      requestTimeoutMs: settings.requestTimeoutMs,
-      healthTimeoutMs: settings.healthTimeoutMs,
-      partSize: settings.partSize,
-      parallelParts: settings.queueSize,
-      conditionalWrites: settings.conditionalWrites,
-      bucketCheckOnSave: settings.bucketCheckOnSave,
-      consistencyCheckOnStart: settings.consistencyCheckOnStart,
-      replaceExisting: settings.replaceExisting,
-      urlExpirySeconds: settings.urlExpirySeconds,
-      external: settings.external,
-      pathStyle: settings.forcePathStyle,
-      customDomain: settings.customDomain,
-      secrets: settings.secrets,
-    });
+    super(transport, settings);
     this.#s3 = settings;
     this.#client = client;
     this.#presigner = presigner;
@@ -73,7 +55,7 @@ export class S3Driver extends ObjectStoreDriver {
       endpoint: s.endpoint ?? 'aws',
       externalEndpoint: s.external && `${s.external.origin}${s.external.pathPrefix}`,
       public: s.plan.isPublic(this.bucket),
-      forcePathStyle: s.forcePathStyle,
+      forcePathStyle: s.pathStyle,
       conditionalWrites: s.conditionalWrites,
       checksums: s.checksums,
     };

@@ -1,185 +1,288 @@
 /**
- * Options of the S3 driver. Every option has an environment variable read by
- * `createStorageFromEnv()` (STORAGE_DRIVER=s3): the AWS SDK's standard ones plus `S3_*`.
+ * Options of the S3 driver, declared once (src/options.ts): their types, checks,
+ * defaults, the environment variables read by `createStorageFromEnv()`
+ * (STORAGE_DRIVER=s3: the AWS SDK's standard ones plus `S3_*`) and the rows of the table
+ * in docs/s3.md all come from `S3_OPTIONS`. Checks across options are in client.ts.
  */
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import type { PolicyHook } from '../../src/buckets.js';
+import { checkBucketName, parsePolicyHooks } from '../../src/buckets.js';
+import { configError, naming } from '../../src/env.js';
+import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, parseExternalEndpoint } from '../../src/object-store.js';
+import { defineOptions, type OptionsOf, option } from '../../src/options.js';
+import { DEFAULT_MAX_ATTEMPTS, MAX_MAX_ATTEMPTS } from '../../src/retry.js';
+import { MAX_URL_EXPIRY_SECONDS } from '../../src/storage.js';
 
 /** How the SDK treats the flexible checksums introduced in @aws-sdk/client-s3 3.729. */
 export type ChecksumMode = 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
-
-export interface S3Options {
-  /**
-   * The bucket this storage reads and writes. Required.
-   * Env: `S3_BUCKET` (`S3_STATIC_BUCKET` for the `static` storage alias).
-   */
-  bucket: string;
-  /**
-   * The region requests are signed for; presigning uses it offline, never asking the
-   * server. Default: `us-east-1` with a custom `endpoint`, else the SDK's chain
-   * (AWS_REGION, profile). Env: `AWS_REGION`.
-   */
-  region?: string | undefined;
-  /**
-   * Access key, secret key and optional session token, or a credential provider.
-   * Default: the SDK's default chain (environment, shared profiles with AWS_PROFILE,
-   * SSO, container and instance roles).
-   * Env: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
-   */
-  credentials?: S3ClientConfig['credentials'] | undefined;
-  /**
-   * The S3 endpoint for this process's traffic, for S3-compatible servers
-   * (`http://127.0.0.1:9000`, `https://<account>.r2.cloudflarestorage.com`).
-   * Default: AWS. Env: `AWS_ENDPOINT_URL_S3` (or `AWS_ENDPOINT_URL`).
-   */
-  endpoint?: string | undefined;
-  /**
-   * The endpoint users' browsers reach, for every URL handed out (presigned and
-   * public): a full URL, which may carry a path prefix (`https://cdn.example.com/s3`;
-   * the proxy must strip the prefix and keep the Host header). Default: `endpoint`.
-   * Env: `S3_EXTERNAL_ENDPOINT`.
-   */
-  externalEndpoint?: string | undefined;
-  /**
-   * Path-style URLs (`host/bucket/key`) instead of virtual-hosted ones
-   * (`bucket.host/key`). Default: true with a custom `endpoint` (MinIO and most
-   * S3-compatible servers), false on AWS. Env: `S3_FORCE_PATH_STYLE`.
-   */
-  forcePathStyle?: boolean | undefined;
-  /**
-   * Lifetime of presigned URLs in seconds, from 1 to 604800 (7 days, the SigV4
-   * limit). Default 604800. Env: `S3_URL_EXPIRY_SECONDS`.
-   */
-  urlExpirySeconds?: number | undefined;
-  /**
-   * A host (optionally with a path, or a full URL) serving the public bucket's objects,
-   * e.g. a CDN: public URLs become `https://<customDomain>/<key>` (django-storages'
-   * `custom_domain`). Private buckets keep presigned URLs. Default: none.
-   * Env: `S3_CUSTOM_DOMAIN`.
-   */
-  customDomain?: string | undefined;
-  /** The bucket for static files (collectstatic); always public. Env: `S3_STATIC_BUCKET`. */
-  staticBucket?: string | undefined;
-  /** Buckets whose objects anyone may read (plain URLs). Env: `S3_PUBLIC_BUCKETS` (comma-separated). */
-  publicBuckets?: readonly string[] | undefined;
-  /**
-   * Buckets reachable only with credentials or presigned URLs. A bucket in neither
-   * list is private. Env: `S3_PRIVATE_BUCKETS` (comma-separated).
-   */
-  privateBuckets?: readonly string[] | undefined;
-  /** Policies applied by `initializeBuckets` after the public/private ones. Env: `S3_POLICY_HOOKS` (JSON). */
-  policyHooks?: readonly PolicyHook[] | undefined;
-  /** Let anonymous users list public buckets too. Default false. Env: `S3_ALLOW_ANONYMOUS_LIST`. */
-  allowAnonymousList?: boolean | undefined;
-  /**
-   * Create the bucket before the first save when it is missing (checked once per
-   * storage, not per save). Default false. Env: `S3_BUCKET_CHECK_ON_SAVE`.
-   */
-  bucketCheckOnSave?: boolean | undefined;
-  /**
-   * Run `initializeBuckets` with these settings once per process, before the first
-   * operation. Default false. Env: `S3_CONSISTENCY_CHECK_ON_START`.
-   */
-  consistencyCheckOnStart?: boolean | undefined;
-  /**
-   * Overwrite objects of the same name instead of choosing another name. Default false.
-   * Env: `S3_REPLACE_EXISTING`.
-   */
-  replaceExisting?: boolean | undefined;
-  /**
-   * Send `If-None-Match: *` / `If-Match` so that a save never overwrites, even when
-   * saves race. Set false only for a server without conditional writes: saves then
-   * check, then write (not race-free) and `capabilities.conditionalCreate` is false.
-   * Default true. Env: `S3_CONDITIONAL_WRITES`.
-   */
-  conditionalWrites?: boolean | undefined;
-  /**
-   * Size in bytes of each multipart part, from 5 MiB to 5 GiB; bodies up to this size
-   * go in one PUT. Memory per upload is about partSize × queueSize, in buffers reused
-   * from part to part. The size doubles after every 1,000 parts, so a stream of
-   * unknown length is not limited by S3's 10,000 parts.
-   * Default 8 MiB. Env: `S3_PART_SIZE`.
-   */
-  partSize?: number | undefined;
-  /** Parts uploaded at once per upload. Default 2. Env: `S3_QUEUE_SIZE`. */
-  queueSize?: number | undefined;
-  /**
-   * When the SDK adds CRC checksums to requests. `WHEN_SUPPORTED` (the SDK's default
-   * since 3.729) sends aws-chunked bodies and signs an empty-body CRC into presigned
-   * PUTs, which several S3-compatible servers reject or store wrongly.
-   * Default: `WHEN_REQUIRED` with a custom `endpoint`, `WHEN_SUPPORTED` on AWS.
-   * Env: `AWS_REQUEST_CHECKSUM_CALCULATION`.
-   */
-  requestChecksumCalculation?: ChecksumMode | undefined;
-  /**
-   * When the SDK validates response checksums. Default as `requestChecksumCalculation`.
-   * Env: `AWS_RESPONSE_CHECKSUM_VALIDATION`.
-   */
-  responseChecksumValidation?: ChecksumMode | undefined;
-  /** Milliseconds to wait for a TCP connection. Default 5000. Env: `S3_CONNECTION_TIMEOUT_MS`. */
-  connectionTimeoutMs?: number | undefined;
-  /**
-   * Milliseconds a request may sit idle before it fails, and a body being read may go
-   * without a byte while the reader waits for one; the attempt then fails as
-   * UNAVAILABLE (and is retried, see `maxAttempts`). A slow reader is never timed out.
-   * 0 for none. Default 120000. Env: `S3_REQUEST_TIMEOUT_MS`.
-   */
-  requestTimeoutMs?: number | undefined;
-  /**
-   * Attempts per request, the first included, from 1 (no retries) to 10: requests
-   * that failed with a retryable error (reset, timeout, 5xx, throttling) are sent
-   * again after a backoff (100 ms doubling to 5 s, full jitter), reads resume where
-   * they broke off, and a create whose answer was lost is checked by checksum rather
-   * than stored twice (docs/reliability.md). stowage retries instead of the SDK (whose
-   * own retries are off in the clients it builds; set `maxAttempts: 1` on a `client`
-   * you pass). Default 3. Env: `AWS_MAX_ATTEMPTS`.
-   */
-  maxAttempts?: number | undefined;
-  /**
-   * Milliseconds `isAvailable()` waits for its one probe (HeadBucket, never retried).
-   * Default 2000. Env: `S3_HEALTH_TIMEOUT_MS`.
-   */
-  healthTimeoutMs?: number | undefined;
-  /**
-   * A ready S3Client for this process's traffic; then region, credentials, endpoint,
-   * forcePathStyle, checksums and timeouts configure only the presigning client.
-   */
-  client?: S3Client | undefined;
-}
-
-/** Every accepted option key (unknown keys are INVALID_CONFIG). */
-export const S3_OPTION_KEYS = [
-  'bucket',
-  'region',
-  'credentials',
-  'endpoint',
-  'externalEndpoint',
-  'forcePathStyle',
-  'urlExpirySeconds',
-  'customDomain',
-  'staticBucket',
-  'publicBuckets',
-  'privateBuckets',
-  'policyHooks',
-  'allowAnonymousList',
-  'bucketCheckOnSave',
-  'consistencyCheckOnStart',
-  'replaceExisting',
-  'conditionalWrites',
-  'partSize',
-  'queueSize',
-  'requestChecksumCalculation',
-  'responseChecksumValidation',
-  'connectionTimeoutMs',
-  'requestTimeoutMs',
-  'maxAttempts',
-  'healthTimeoutMs',
-  'client',
-] as const satisfies readonly (keyof S3Options)[];
+const CHECKSUM_MODES: readonly ChecksumMode[] = ['WHEN_SUPPORTED', 'WHEN_REQUIRED'];
 
 // 2 × 8 MiB parts in reused buffers: a 1 GiB save peaks at about +55 MiB, at the throughput
 // of 3 or 4 parts in flight (bench, docs/benchmarks.md).
 export const DEFAULT_QUEUE_SIZE = 2;
-export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
-export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
+const MAX_QUEUE_SIZE = 64;
+const MAX_TIMEOUT_MS = 600_000;
+const MAX_REQUEST_TIMEOUT_MS = 3_600_000;
+
+export const S3_OPTIONS = defineOptions('s3', {
+  /** The bucket this storage reads and writes (the `static` alias: `S3_STATIC_BUCKET`). */
+  bucket: option.string({
+    required: true,
+    requiredBecause: 'the bucket this storage reads and writes',
+    env: { default: 'S3_BUCKET', static: 'S3_STATIC_BUCKET' },
+    envRequired: true,
+    validate: bucketName,
+    doc: 'the bucket this storage reads and writes',
+  }),
+  /**
+   * The region requests are signed for; presigning uses it offline, never asking the
+   * server. Default: `us-east-1` with a custom `endpoint`, else the SDK's chain
+   * (AWS_REGION, profile).
+   */
+  region: option.string({
+    env: 'AWS_REGION',
+    defaultDoc: '`us-east-1` with `endpoint`, else the SDK chain',
+    doc: 'the region requests and URLs are signed for',
+  }),
+  /**
+   * Access key, secret key and optional session token, or a credential provider.
+   * Default: the SDK's default chain (environment, shared profiles with AWS_PROFILE,
+   * SSO, container and instance roles). The environment: `AWS_ACCESS_KEY_ID`,
+   * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (index.ts).
+   */
+  credentials: option.custom(
+    {
+      describe: 'credentials or a credential provider',
+      check: (value, label) => {
+        const keys = value as { accessKeyId?: unknown; secretAccessKey?: unknown } | null;
+        const valid =
+          typeof value === 'function' ||
+          (typeof keys === 'object' &&
+            keys !== null &&
+            typeof keys.accessKeyId === 'string' &&
+            typeof keys.secretAccessKey === 'string');
+        if (!valid) throw configError(label, 'must be { accessKeyId, secretAccessKey, sessionToken? } or a provider');
+        return value as NonNullable<S3ClientConfig['credentials']>;
+      },
+    },
+    {
+      defaultDoc: 'the SDK chain',
+      doc: 'keys or a provider; the environment: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`',
+    },
+  ),
+  /** The S3 endpoint for this process's traffic, for S3-compatible servers (`http://127.0.0.1:9000`). */
+  endpoint: option.string({
+    env: ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'],
+    validate: checkEndpoint,
+    defaultDoc: 'AWS',
+    doc: 'the S3 endpoint for traffic, for S3-compatible servers (an http(s) URL)',
+  }),
+  /**
+   * The endpoint users' browsers reach, for every URL handed out (presigned and
+   * public): a full URL, which may carry a path prefix (`https://cdn.example.com/s3`;
+   * the proxy must strip the prefix and keep the Host header). Default: `endpoint`.
+   */
+  externalEndpoint: option.string({
+    env: 'S3_EXTERNAL_ENDPOINT',
+    validate: (value, label) => void parseExternalEndpoint(value, label),
+    defaultDoc: '`endpoint`',
+    doc: 'where users reach the store, for every URL handed out (a URL, with a path prefix if proxied)',
+  }),
+  /** Path-style URLs (`host/bucket/key`) rather than virtual-hosted ones (`bucket.host/key`). */
+  forcePathStyle: option.boolean({
+    env: 'S3_FORCE_PATH_STYLE',
+    defaultDoc: 'true with `endpoint`, false on AWS',
+    doc: 'path-style URLs (`host/bucket/key`) instead of virtual-hosted ones',
+  }),
+  /** Lifetime of presigned URLs in seconds, from 1 to 604800 (7 days, the SigV4 limit). */
+  urlExpirySeconds: option.number({
+    min: 1,
+    max: MAX_URL_EXPIRY_SECONDS,
+    default: MAX_URL_EXPIRY_SECONDS,
+    env: 'S3_URL_EXPIRY_SECONDS',
+    doc: 'lifetime of presigned URLs in seconds, up to 7 days',
+  }),
+  /** A host (optionally with a path, or a full URL) serving the public bucket's objects, e.g. a CDN. */
+  customDomain: option.string({
+    env: 'S3_CUSTOM_DOMAIN',
+    validate: (value, label) => void customDomainBase(value, label),
+    doc: "a host (or URL) serving the public bucket's objects, e.g. a CDN (django-storages' `custom_domain`)",
+  }),
+  /** The bucket for static files (collectstatic); always public. */
+  staticBucket: option.string({
+    env: 'S3_STATIC_BUCKET',
+    validate: bucketName,
+    doc: 'the static-files bucket, always public (the `static` alias stores in it)',
+  }),
+  /** Buckets whose objects anyone may read (plain URLs). */
+  publicBuckets: option.list({
+    env: 'S3_PUBLIC_BUCKETS',
+    validate: bucketNames,
+    doc: 'buckets anyone may read (comma-separated); `url()` gives plain URLs there',
+  }),
+  /** Buckets reachable only with credentials or presigned URLs; a bucket in neither is private. */
+  privateBuckets: option.list({
+    env: 'S3_PRIVATE_BUCKETS',
+    validate: bucketNames,
+    doc: 'buckets reachable only with credentials or presigned URLs (comma-separated)',
+  }),
+  /** Policies applied by `initializeBuckets` after the public/private ones. */
+  policyHooks: option.json(parsePolicyHooks, {
+    env: 'S3_POLICY_HOOKS',
+    doc: '`[bucket, policy]` pairs applied after the public/private policies (JSON)',
+  }),
+  /** Let anonymous users list public buckets too. */
+  allowAnonymousList: option.boolean({
+    default: false,
+    env: 'S3_ALLOW_ANONYMOUS_LIST',
+    doc: 'public buckets also let anonymous users list their keys',
+  }),
+  /** Create the bucket (with its policy) before the first save when it is missing; once per storage. */
+  bucketCheckOnSave: option.boolean({
+    default: false,
+    env: 'S3_BUCKET_CHECK_ON_SAVE',
+    doc: 'create a missing bucket, with its policy, before the first write (once per storage)',
+  }),
+  /** Run `initializeBuckets` once per process per bucket plan, before the first operation. */
+  consistencyCheckOnStart: option.boolean({
+    default: false,
+    env: 'S3_CONSISTENCY_CHECK_ON_START',
+    doc: 'run `initializeBuckets` before the first operation, once per process per bucket plan',
+  }),
+  /** Overwrite objects of the same name instead of choosing another name. */
+  replaceExisting: option.boolean({
+    default: false,
+    env: ['S3_REPLACE_EXISTING', 'STORAGE_REPLACE_EXISTING'],
+    doc: 'overwrite an object of the same name instead of choosing another name',
+  }),
+  /**
+   * Send `If-None-Match: *` / `If-Match` so that a save never overwrites, even when
+   * saves race. Set false only for a server without conditional writes: saves then
+   * check, then write (not race-free) and `capabilities.conditionalCreate` is false.
+   */
+  conditionalWrites: option.boolean({
+    default: true,
+    env: 'S3_CONDITIONAL_WRITES',
+    doc: 'conditional writes (`If-None-Match`, `If-Match`); false for a server without them: check, then write',
+  }),
+  /**
+   * Size in bytes of each multipart part, from 5 MiB to 5 GiB; bodies up to this size
+   * go in one PUT. Memory per upload is about partSize × queueSize, in buffers reused
+   * from part to part; the size doubles after every 1,000 parts.
+   */
+  partSize: option.number({
+    min: MIN_PART_SIZE,
+    max: MAX_PART_SIZE,
+    default: DEFAULT_PART_SIZE,
+    env: 'S3_PART_SIZE',
+    defaultDoc: '8 MiB',
+    doc: 'bodies up to this size go in one PUT, longer streams in parts of it (5 MiB to 5 GiB)',
+  }),
+  /** Parts uploaded at once per upload. */
+  queueSize: option.number({
+    min: 1,
+    max: MAX_QUEUE_SIZE,
+    default: DEFAULT_QUEUE_SIZE,
+    env: 'S3_QUEUE_SIZE',
+    doc: 'parts in flight (and in memory) per upload',
+  }),
+  /**
+   * When the SDK adds CRC checksums to requests. `WHEN_SUPPORTED` (the SDK's default
+   * since 3.729) sends aws-chunked bodies and signs an empty-body CRC into presigned
+   * PUTs, which several S3-compatible servers reject or store wrongly.
+   */
+  requestChecksumCalculation: option.choice(CHECKSUM_MODES, {
+    env: 'AWS_REQUEST_CHECKSUM_CALCULATION',
+    defaultDoc: '`WHEN_REQUIRED` with `endpoint`, `WHEN_SUPPORTED` on AWS',
+    doc: 'when the SDK adds CRC checksums to requests (see "Checksums")',
+  }),
+  /** When the SDK validates response checksums. Default as `requestChecksumCalculation`. */
+  responseChecksumValidation: option.choice(CHECKSUM_MODES, {
+    env: 'AWS_RESPONSE_CHECKSUM_VALIDATION',
+    defaultDoc: 'as `requestChecksumCalculation`',
+    doc: 'when the SDK validates response checksums',
+  }),
+  /** Milliseconds to wait for a TCP connection. */
+  connectionTimeoutMs: option.number({
+    min: 1,
+    max: MAX_TIMEOUT_MS,
+    default: 5_000,
+    env: 'S3_CONNECTION_TIMEOUT_MS',
+    doc: 'TCP connect timeout',
+  }),
+  /**
+   * Milliseconds a request may sit idle before its answer, and a body being read may go
+   * without a byte while the reader waits for one; the attempt then fails as
+   * UNAVAILABLE (and is retried, see `maxAttempts`). A slow reader is never timed out. 0 for none.
+   */
+  requestTimeoutMs: option.number({
+    min: 0,
+    max: MAX_REQUEST_TIMEOUT_MS,
+    default: 120_000,
+    env: 'S3_REQUEST_TIMEOUT_MS',
+    doc: "idle time before the answer to a request arrives, and while a reader waits for body bytes (0: none; the handler's `socketTimeout`)",
+  }),
+  /**
+   * Attempts per request, the first included, from 1 (no retries) to 10 (see
+   * docs/reliability.md). stowage retries instead of the SDK (whose own retries are off
+   * in the clients it builds; set `maxAttempts: 1` on a `client` you pass).
+   */
+  maxAttempts: option.number({
+    min: 1,
+    max: MAX_MAX_ATTEMPTS,
+    default: DEFAULT_MAX_ATTEMPTS,
+    env: 'AWS_MAX_ATTEMPTS',
+    doc: 'attempts per request (1: no retries, up to 10); see [reliability](reliability.md)',
+  }),
+  /** Milliseconds `isAvailable()` waits for its one probe (HeadBucket, never retried). */
+  healthTimeoutMs: option.number({
+    min: 1,
+    max: MAX_TIMEOUT_MS,
+    default: 2_000,
+    env: 'S3_HEALTH_TIMEOUT_MS',
+    doc: 'how long `isAvailable()` waits for its one HeadBucket (never retried)',
+  }),
+  /**
+   * A ready S3Client for this process's traffic; then region, credentials, endpoint,
+   * forcePathStyle, checksums and timeouts configure only the presigning client.
+   */
+  client: option.custom(
+    {
+      describe: 'an S3Client',
+      check: (value, label) => {
+        if (typeof (value as { send?: unknown } | null)?.send !== 'function') {
+          throw configError(label, 'must be an S3Client from @aws-sdk/client-s3');
+        }
+        return value as S3Client;
+      },
+    },
+    { defaultDoc: 'built from the options', doc: 'a ready `S3Client` for traffic (see "Bring your own client")' },
+  ),
+});
+
+/** Options of the S3 driver (`createS3Storage`): `bucket` required. */
+export type S3Options = OptionsOf<typeof S3_OPTIONS>;
+
+function bucketName(value: string, label: string): void {
+  naming(label, () => checkBucketName(value));
+}
+
+function bucketNames(values: readonly string[], label: string): void {
+  naming(label, () => values.forEach(checkBucketName));
+}
+
+/** An http(s) URL without a trailing slash. */
+export function checkEndpoint(value: string, option: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw configError(option, `must be an http(s) URL such as http://127.0.0.1:9000 (got ${JSON.stringify(value)})`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/** `customDomain` as a base URL (`https://cdn.example.com/media`). */
+export function customDomainBase(value: string, setting: string): string {
+  const withScheme = /^https?:\/\//.test(value) ? value : `https://${value}`;
+  if (!URL.canParse(withScheme)) {
+    throw configError(setting, `must be a host name such as cdn.example.com (got ${JSON.stringify(value)})`);
+  }
+  return withScheme.replace(/\/+$/, '');
+}
