@@ -5,7 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { InitializeReport } from './driver.js';
-import { configError } from './env.js';
+import { configError, naming } from './env.js';
 
 export type { InitializeReport } from './driver.js';
 
@@ -282,6 +282,11 @@ function checkHook(hook: unknown): PolicyHook {
 
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** `checkBucketName` for an option or variable: the error names `label`. */
+export function checkBucketOption(value: string | readonly string[], label: string): void {
+  naming(label, () => [value].flat().forEach(checkBucketName));
+}
 
 /** Rejects names S3 would refuse, before any request. */
 export function checkBucketName(bucket: string): void {

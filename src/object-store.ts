@@ -15,6 +15,7 @@ import { Readable } from 'node:stream';
 import { configError } from './env.js';
 import type { StorageError } from './errors.js';
 import { backoffDelay, type RetryPolicy, sleep } from './retry.js';
+import type { ErrorFacts } from './s3-errors.js';
 import { encodeName } from './utf8.js';
 
 /** User-metadata key (sent as `x-amz-meta-stowage-pending`) on a name reserved by an upload in progress. */
@@ -284,4 +285,24 @@ export function attachmentDisposition(download: boolean | string): string {
   if (download === false) return 'inline';
   const fallback = download.replace(/[^\x20-\x7e]|["\\]/g, '_');
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(download)}`;
+}
+
+/** The whole object's size from a `Content-Range: bytes 0-9/1234` header. */
+export function totalFromContentRange(header: string | undefined): number | undefined {
+  const total = header?.split('/')[1];
+  return total === undefined || total === '*' ? undefined : Number(total);
+}
+
+/** Resolves undefined when `call` fails with the S3 error `code`, as `facts` reads the SDK's error. */
+export async function unlessCode<T>(
+  call: Promise<T>,
+  code: string,
+  facts: (error: unknown) => ErrorFacts,
+): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (facts(error).code === code) return undefined;
+    throw error;
+  }
 }

@@ -46,6 +46,8 @@ const PART_SIZE = 5 * MiB;
 const LARGE = 6 * MiB;
 /** Short, so that stalls cost seconds, not minutes. */
 const TIMEOUT_MS = 1_000;
+/** The idle limit of the storage without retries, whose faults are resets only. */
+const ONCE_TIMEOUT_MS = 60_000;
 
 type Kind = 'minio' | 's3';
 type Outcome = 'survived' | 'completed' | 'failed cleanly';
@@ -81,7 +83,9 @@ function faults(kind: Kind, server: S3ServerInfo): void {
     const url = new URL(server.endpoint);
     proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port) });
     storage = storageVia(kind, server, proxy.host, bucket);
-    once = storageVia(kind, server, proxy.host, bucket, { maxAttempts: 1 });
+    // Retries off, and no stall among its faults: a long idle limit, so that a loaded
+    // server answering a part slowly is never the failure instead of the injected one.
+    once = storageVia(kind, server, proxy.host, bucket, { maxAttempts: 1, requestTimeoutMs: ONCE_TIMEOUT_MS });
     await storage.initializeBuckets();
   });
   test.after(async () => {
@@ -368,7 +372,7 @@ function storageVia(
   server: S3ServerInfo,
   host: string,
   bucket: string,
-  extra: { maxAttempts?: number } = {},
+  extra: { maxAttempts?: number; requestTimeoutMs?: number } = {},
 ): Storage {
   const common = { bucket, privateBuckets: [bucket], partSize: PART_SIZE, requestTimeoutMs: TIMEOUT_MS, ...extra };
   return kind === 'minio'

@@ -8,8 +8,8 @@
  */
 import { Agent } from 'node:http';
 import type { Client } from 'minio';
-import { checkBucketName, parsePolicyHooks } from '../../src/buckets.js';
-import { configError, naming } from '../../src/env.js';
+import { checkBucketOption, parsePolicyHooks } from '../../src/buckets.js';
+import { configError } from '../../src/env.js';
 import { normalizeName } from '../../src/names.js';
 import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, parseExternalEndpoint } from '../../src/object-store.js';
 import { defineOptions, type OptionsOf, option } from '../../src/options.js';
@@ -107,7 +107,7 @@ export const MINIO_OPTIONS = defineOptions('minio', {
     requiredBecause: 'the bucket this storage reads and writes',
     env: { default: 'MINIO_DEFAULT_BUCKET', static: 'MINIO_STATIC_FILES_BUCKET' },
     envDefault: { perAlias: { default: DEFAULT_MEDIA_BUCKET, static: DEFAULT_STATIC_BUCKET } },
-    validate: bucketName,
+    validate: checkBucketOption,
     doc: 'the bucket this storage reads and writes',
   }),
   /**
@@ -123,19 +123,19 @@ export const MINIO_OPTIONS = defineOptions('minio', {
   /** Buckets whose objects anyone may read; `url()` gives plain URLs there. */
   publicBuckets: option.list({
     env: 'MINIO_PUBLIC_BUCKETS',
-    validate: bucketNames,
+    validate: checkBucketOption,
     doc: 'buckets anyone may read (comma-separated); `url()` gives plain URLs there',
   }),
   /** Buckets reachable only with credentials or presigned URLs; a bucket in neither is private (with a warning). */
   privateBuckets: option.list({
     env: 'MINIO_PRIVATE_BUCKETS',
-    validate: bucketNames,
+    validate: checkBucketOption,
     doc: 'buckets reachable only with credentials or presigned URLs (comma-separated)',
   }),
   /** The static-files bucket, always public (collectstatic); created by `initializeBuckets` too. */
   staticBucket: option.string({
     env: 'MINIO_STATIC_FILES_BUCKET',
-    validate: bucketName,
+    validate: checkBucketOption,
     doc: 'the static-files bucket, always public (the `static` alias stores in it)',
   }),
   /** `[bucket, policy]` pairs `initializeBuckets` applies after the public/private policies. */
@@ -299,14 +299,6 @@ export function locationPrefix(value: string, setting: string): string {
   } catch (error) {
     throw configError(setting, `is not a valid key prefix: ${(error as Error).message.replace(/\.$/, '')}`);
   }
-}
-
-function bucketName(value: string, label: string): void {
-  naming(label, () => checkBucketName(value));
-}
-
-function bucketNames(values: readonly string[], label: string): void {
-  naming(label, () => values.forEach(checkBucketName));
 }
 
 /** MINIO_URL_EXPIRY_HOURS (django-minio-backend's `timedelta`, as hours) in seconds. */

@@ -27,6 +27,7 @@ import type {
   UploadedPart,
   UploadPage,
 } from '../../src/object-store/transport.js';
+import { totalFromContentRange, unlessCode } from '../../src/object-store.js';
 import { encodeName } from '../../src/utf8.js';
 import type { Endpoint } from './config.js';
 import { BY_ERROR_NAME, minioErrorFacts, s3Error } from './errors.js';
@@ -97,7 +98,7 @@ export class MinioTransport implements ObjectTransport {
       if (range && (error as { code?: string }).code === 'InvalidRange') return undefined;
       throw error;
     }
-    const total = response.statusCode === 206 ? totalFromRange(response.headers['content-range']) : undefined;
+    const total = response.statusCode === 206 ? totalFromContentRange(response.headers['content-range']) : undefined;
     return { head: headOf(response.headers, total ?? Number(response.headers['content-length'] ?? 0)), body: response };
   }
 
@@ -249,11 +250,11 @@ export class MinioTransport implements ObjectTransport {
 
   async createBucket(bucket: string): Promise<void> {
     // A retry after a lost answer finds the bucket ours.
-    await fine(this.#client.makeBucket(bucket, this.#region), 'BucketAlreadyOwnedByYou');
+    await unlessCode(this.#client.makeBucket(bucket, this.#region), 'BucketAlreadyOwnedByYou', minioErrorFacts);
   }
 
   async getBucketPolicy(bucket: string): Promise<string | undefined> {
-    const policy = await fine(this.#client.getBucketPolicy(bucket), 'NoSuchBucketPolicy');
+    const policy = await unlessCode(this.#client.getBucketPolicy(bucket), 'NoSuchBucketPolicy', minioErrorFacts);
     return policy === undefined || policy === '' ? undefined : policy;
   }
 
@@ -263,7 +264,7 @@ export class MinioTransport implements ObjectTransport {
 
   async deleteBucketPolicy(bucket: string): Promise<void> {
     // minio-js sends DELETE ?policy for an empty policy.
-    await fine(this.#client.setBucketPolicy(bucket, ''), 'NoSuchBucketPolicy');
+    await unlessCode(this.#client.setBucketPolicy(bucket, ''), 'NoSuchBucketPolicy', minioErrorFacts);
   }
 
   /**
@@ -387,21 +388,6 @@ function listedObject(contents: string) {
 function throwEmbeddedError(body: string): void {
   const [error] = elements(body, 'Error');
   if (error !== undefined) throw s3Error(text(error, 'Code') ?? 'InternalError', text(error, 'Message') ?? 'failed');
-}
-
-/** Resolves undefined when `call` fails with the S3 error `code`. */
-async function fine<T>(call: Promise<T>, code: string): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if ((error as { code?: string }).code === code) return undefined;
-    throw error;
-  }
-}
-
-function totalFromRange(header: string | undefined): number | undefined {
-  const total = header?.split('/')[1];
-  return total === undefined || total === '*' ? undefined : Number(total);
 }
 
 function dateOf(value: string | undefined): Date | undefined {

@@ -5,8 +5,8 @@
  * in docs/s3.md all come from `S3_OPTIONS`. Checks across options are in client.ts.
  */
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { checkBucketName, parsePolicyHooks } from '../../src/buckets.js';
-import { configError, naming } from '../../src/env.js';
+import { checkBucketOption, parsePolicyHooks } from '../../src/buckets.js';
+import { configError } from '../../src/env.js';
 import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, parseExternalEndpoint } from '../../src/object-store.js';
 import { defineOptions, type OptionsOf, option } from '../../src/options.js';
 import { DEFAULT_MAX_ATTEMPTS, MAX_MAX_ATTEMPTS } from '../../src/retry.js';
@@ -30,7 +30,7 @@ export const S3_OPTIONS = defineOptions('s3', {
     requiredBecause: 'the bucket this storage reads and writes',
     env: { default: 'S3_BUCKET', static: 'S3_STATIC_BUCKET' },
     envRequired: true,
-    validate: bucketName,
+    validate: checkBucketOption,
     doc: 'the bucket this storage reads and writes',
   }),
   /**
@@ -110,19 +110,19 @@ export const S3_OPTIONS = defineOptions('s3', {
   /** The bucket for static files (collectstatic); always public. */
   staticBucket: option.string({
     env: 'S3_STATIC_BUCKET',
-    validate: bucketName,
+    validate: checkBucketOption,
     doc: 'the static-files bucket, always public (the `static` alias stores in it)',
   }),
   /** Buckets whose objects anyone may read (plain URLs). */
   publicBuckets: option.list({
     env: 'S3_PUBLIC_BUCKETS',
-    validate: bucketNames,
+    validate: checkBucketOption,
     doc: 'buckets anyone may read (comma-separated); `url()` gives plain URLs there',
   }),
   /** Buckets reachable only with credentials or presigned URLs; a bucket in neither is private. */
   privateBuckets: option.list({
     env: 'S3_PRIVATE_BUCKETS',
-    validate: bucketNames,
+    validate: checkBucketOption,
     doc: 'buckets reachable only with credentials or presigned URLs (comma-separated)',
   }),
   /** Policies applied by `initializeBuckets` after the public/private ones. */
@@ -261,14 +261,6 @@ export const S3_OPTIONS = defineOptions('s3', {
 
 /** Options of the S3 driver (`createS3Storage`): `bucket` required. */
 export type S3Options = OptionsOf<typeof S3_OPTIONS>;
-
-function bucketName(value: string, label: string): void {
-  naming(label, () => checkBucketName(value));
-}
-
-function bucketNames(values: readonly string[], label: string): void {
-  naming(label, () => values.forEach(checkBucketName));
-}
 
 /** An http(s) URL without a trailing slash. */
 export function checkEndpoint(value: string, option: string): string {

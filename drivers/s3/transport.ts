@@ -44,6 +44,7 @@ import type {
   UploadedPart,
   UploadPage,
 } from '../../src/object-store/transport.js';
+import { totalFromContentRange, unlessCode } from '../../src/object-store.js';
 import { encodeName } from '../../src/utf8.js';
 import { mapS3Error, SDK_ERRORS, s3ErrorFacts, statusOf } from './errors.js';
 
@@ -111,7 +112,7 @@ export class S3Transport implements ObjectTransport {
       throw error;
     }
     const body = output.Body as Readable;
-    return { head: headOf(output, totalSize(output.ContentRange) ?? output.ContentLength), body };
+    return { head: headOf(output, totalFromContentRange(output.ContentRange) ?? output.ContentLength), body };
   }
 
   async put(bucket: string, key: string, body: Buffer, attributes: ObjectAttributes, conditions: Conditions) {
@@ -331,11 +332,19 @@ export class S3Transport implements ObjectTransport {
   }
 
   async createBucket(bucket: string): Promise<void> {
-    await fine(this.#client.send(new CreateBucketCommand({ Bucket: bucket })), 'BucketAlreadyOwnedByYou');
+    await unlessCode(
+      this.#client.send(new CreateBucketCommand({ Bucket: bucket })),
+      'BucketAlreadyOwnedByYou',
+      s3ErrorFacts,
+    );
   }
 
   async getBucketPolicy(bucket: string): Promise<string | undefined> {
-    const output = await fine(this.#client.send(new GetBucketPolicyCommand({ Bucket: bucket })), 'NoSuchBucketPolicy');
+    const output = await unlessCode(
+      this.#client.send(new GetBucketPolicyCommand({ Bucket: bucket })),
+      'NoSuchBucketPolicy',
+      s3ErrorFacts,
+    );
     return output?.Policy;
   }
 
@@ -344,7 +353,11 @@ export class S3Transport implements ObjectTransport {
   }
 
   async deleteBucketPolicy(bucket: string): Promise<void> {
-    await fine(this.#client.send(new DeleteBucketPolicyCommand({ Bucket: bucket })), 'NoSuchBucketPolicy');
+    await unlessCode(
+      this.#client.send(new DeleteBucketPolicyCommand({ Bucket: bucket })),
+      'NoSuchBucketPolicy',
+      s3ErrorFacts,
+    );
   }
 
   /** HeadBucket, abandoned after `timeoutMs`: whether the bucket answers, and how fast. */
@@ -400,26 +413,10 @@ function headOf(output: HeadObjectCommandOutput | GetObjectCommandOutput, size =
   };
 }
 
-/** Resolves undefined when `call` fails with the S3 error `code`. */
-async function fine<T>(call: Promise<T>, code: string): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (s3ErrorFacts(error).code === code) return undefined;
-    throw error;
-  }
-}
-
 /** True for a 416 (a range starting at or after the end of the object). */
 function isInvalidRange(error: unknown): boolean {
   const facts = s3ErrorFacts(error);
   return facts.code === 'InvalidRange' || facts.status === 416;
-}
-
-/** The whole object's size from a `Content-Range: bytes 0-9/1234` header. */
-function totalSize(contentRange: string | undefined): number | undefined {
-  const total = contentRange?.split('/')[1];
-  return total === undefined || total === '*' ? undefined : Number(total);
 }
 
 /**

@@ -46,14 +46,8 @@ export interface Conditions {
 }
 
 /** One object of a listing page. */
-export interface ListedObject {
+export interface ListedObject extends Omit<ObjectHead, 'metadata'> {
   key: string;
-  size: number;
-  lastModified: Date;
-  etag?: string | undefined;
-  contentType?: string | undefined;
-  cacheControl?: string | undefined;
-  contentDisposition?: string | undefined;
   /**
    * The object's user metadata when the server lists it (MinIO's `metadata=true`);
    * undefined when the listing says nothing about it.
