@@ -29,7 +29,7 @@ export interface Capabilities {
   rangeRead: boolean;
   /** Copies without moving the bytes through this process. */
   serverSideCopy: boolean;
-  /** `createUploadUrl()` for direct browser uploads. */
+  /** Direct browser uploads: `createUploadUrl()` and presigned multipart uploads. */
   uploadUrl: boolean;
   /** Stores contentType, cacheControl, contentDisposition and user metadata. */
   metadata: boolean;
@@ -64,7 +64,13 @@ export const CAPABILITY_NAMES = [
 export const CAPABILITY_METHODS = {
   publicUrl: ['url'],
   presign: ['url'],
-  uploadUrl: ['createUploadUrl'],
+  uploadUrl: [
+    'createUploadUrl',
+    'createMultipartUpload',
+    'completeMultipartUpload',
+    'listUploadedParts',
+    'abortMultipartUpload',
+  ],
   serverSideCopy: ['copy', 'move'],
   bucketManagement: ['initializeBuckets'],
   healthCheck: ['isAvailable'],
@@ -157,6 +163,13 @@ export interface UrlOptions {
 }
 
 export interface UploadUrlOptions {
+  /**
+   * `POST` (default): a POST-policy form. `PUT`: one presigned PUT with Content-Type and
+   * Content-Length signed, for servers without POST policies (needs `size`).
+   */
+  method?: 'POST' | 'PUT' | undefined;
+  /** The exact body length a PUT upload is signed for. */
+  size?: number | undefined;
   /** Seconds the URL stays valid. */
   expiresIn?: number | undefined;
   /** The only Content-Type the server will accept. */
@@ -166,6 +179,8 @@ export interface UploadUrlOptions {
 }
 
 export interface UploadUrl {
+  /** The name reserved for this upload: the one asked for, or an available alternative. */
+  name: string;
   method: 'POST' | 'PUT';
   url: string;
   /** Form fields to send before the file (POST policy uploads). */
@@ -173,6 +188,56 @@ export interface UploadUrl {
   /** Headers the client must send (PUT uploads). */
   headers?: Record<string, string> | undefined;
   expiresAt: Date;
+}
+
+/** How a driver reserves the name of a direct upload (as `WriteOptions` does for a write). */
+export interface ReserveOptions {
+  /** `true`: no reservation, the upload replaces what the name holds (`replaceExisting`). */
+  overwrite: boolean;
+  /** The next candidate when the name is taken; throws when the facade gives up. */
+  nextName: () => string;
+}
+
+/** Options of `Driver.createMultipartUpload` (checked by the facade). */
+export interface MultipartUploadOptions {
+  /** The next candidate name while names are taken (the first call gives the name asked for). */
+  nextName: () => string;
+  /** The file's exact size in bytes. */
+  size: number;
+  /** Bytes per part (every part but the last), 5 MiB to 5 GiB; the driver's default when omitted. */
+  partSize?: number | undefined;
+  contentType: string;
+  /** The largest total the completion accepts. */
+  maxSize: number;
+  /** Seconds the part URLs stay valid. */
+  expiresIn?: number | undefined;
+}
+
+/** One presigned part URL, bound to its upload, part number and length. */
+export interface PartUrl {
+  partNumber: number;
+  url: string;
+  /** Headers the page must send as they are (none today: the browser sets Content-Length itself). */
+  headers?: Record<string, string> | undefined;
+}
+
+/** A presigned multipart upload for the page (stowage/browser `upload`). */
+export interface MultipartUpload {
+  /** The name reserved for the upload: the one asked for, or an available alternative. */
+  name: string;
+  uploadId: string;
+  /** The file size the parts were signed for. */
+  size: number;
+  partSize: number;
+  parts: PartUrl[];
+  expiresAt: Date;
+}
+
+/** A part the store holds, as `listUploadedParts` reports it. */
+export interface UploadedPart {
+  partNumber: number;
+  size: number;
+  etag: string;
 }
 
 export interface HealthStatus {
@@ -211,8 +276,19 @@ export interface Driver {
   move?(from: string, to: string, options: WriteOptions): Promise<string>;
   /** A URL for the object (capabilities.publicUrl / presign). */
   url?(name: string, options: UrlOptions): Promise<string>;
-  /** A presigned browser upload (capabilities.uploadUrl). */
-  createUploadUrl?(name: string, options: UploadUrlOptions): Promise<UploadUrl>;
+  /** A presigned browser upload (capabilities.uploadUrl), under a name it reserves by `reserve`. */
+  createUploadUrl?(name: string, options: UploadUrlOptions, reserve: ReserveOptions): Promise<UploadUrl>;
+  /** Reserves a name and starts a multipart upload with presigned part URLs (capabilities.uploadUrl). */
+  createMultipartUpload?(name: string, options: MultipartUploadOptions): Promise<MultipartUpload>;
+  /**
+   * Completes a presigned multipart upload over its reservation after checking its parts
+   * against what was signed (aborting it when they do not match); resolves with the stat.
+   */
+  completeMultipartUpload?(name: string, uploadId: string): Promise<FileStat>;
+  /** The parts uploaded so far; NOT_FOUND when the upload is gone. */
+  listUploadedParts?(name: string, uploadId: string): Promise<UploadedPart[]>;
+  /** Aborts the upload and removes its reservation; resolves when it was already gone. */
+  abortMultipartUpload?(name: string, uploadId: string): Promise<void>;
   /** Asks the backend whether it answers (capabilities.healthCheck). */
   isAvailable?(): Promise<HealthStatus>;
   /** Creates the configured buckets and sets their policies (capabilities.bucketManagement); idempotent. */

@@ -37,6 +37,11 @@ export type Operation =
   | 'move'
   | 'cleanup'
   | 'createUploadUrl'
+  | 'confirmUpload'
+  | 'createMultipartUpload'
+  | 'completeMultipartUpload'
+  | 'listUploadedParts'
+  | 'abortMultipartUpload'
   | 'isAvailable'
   | 'initializeBuckets'
   | 'configure';

@@ -15,6 +15,8 @@ import {
   type FileStat,
   type HealthStatus,
   type InitializeReport,
+  type MultipartUpload,
+  type UploadedPart,
   type UploadUrl,
   type UploadUrlOptions,
   type UrlOptions,
@@ -60,6 +62,22 @@ export interface SaveOptions {
    * with INVALID_CONFIG and stores nothing.
    */
   size?: number | undefined;
+}
+
+/** What `createMultipartUpload` is asked for. */
+export interface MultipartUploadRequest {
+  /** The file's exact size in bytes (the page's `file.size`). */
+  size: number;
+  /** The object's Content-Type; defaults to the type of the name's extension. */
+  contentType?: string | undefined;
+  /** The largest total the completion accepts. Default: `size`. */
+  maxSize?: number | undefined;
+  /** Bytes per part, 5 MiB to 5 GiB. Default 8 MiB, larger past 10,000 parts. */
+  partSize?: number | undefined;
+  /** Seconds the part URLs stay valid. Default: the driver's URL expiry. */
+  expiresIn?: number | undefined;
+  /** The longest name (in characters) the reservation may take, as Django's `max_length`. */
+  maxLength?: number | undefined;
 }
 
 export interface OpenOptions {
@@ -196,16 +214,129 @@ export class Storage<D extends Driver = Driver> {
     });
   }
 
-  /** A presigned browser upload whose type and size limits the server enforces. */
+  /**
+   * A presigned browser upload whose type and size limits the server enforces, under a
+   * name it reserves (an available alternative when the name is taken, unless
+   * `replaceExisting`): the answer's `name` is the one the upload will have.
+   */
   async createUploadUrl(name: string, options: UploadUrlOptions = {}): Promise<UploadUrl> {
     return this.#run('createUploadUrl', name, async () => {
       const key = normalizeName(name);
       this.#require('uploadUrl', 'createUploadUrl');
       checkExpiry(options.expiresIn);
-      if (options.maxSize !== undefined && !(Number.isSafeInteger(options.maxSize) && options.maxSize >= 0)) {
-        throw new StorageError('INVALID_CONFIG', 'maxSize must be a non-negative integer of bytes.');
+      if (options.maxSize !== undefined) checkBytes('maxSize', options.maxSize);
+      let checked = options;
+      if (options.method === 'PUT') {
+        if (options.size === undefined) {
+          throw new StorageError('INVALID_CONFIG', 'A PUT upload is signed for its exact size: give size (bytes).');
+        }
+        checkBytes('size', options.size);
+        if (options.maxSize !== undefined && options.size > options.maxSize) {
+          throw new StorageError(
+            'INVALID_CONFIG',
+            `size (${options.size}) is larger than maxSize (${options.maxSize}).`,
+          );
+        }
+        checked = { ...options, contentType: options.contentType ?? guessContentType(key) };
+      } else if (options.method !== undefined && options.method !== 'POST') {
+        throw new StorageError(
+          'INVALID_CONFIG',
+          `method must be 'POST' or 'PUT'; got ${JSON.stringify(options.method)}.`,
+        );
       }
-      return declared(this.driver, 'createUploadUrl')(key, options);
+      const nextName = attemptLimited(nameCandidates(key));
+      const first = this.replaceExisting ? key : nextName();
+      return declared(this.driver, 'createUploadUrl')(first, checked, {
+        overwrite: this.replaceExisting,
+        nextName,
+      });
+    });
+  }
+
+  /**
+   * Whether a direct upload to `name` has arrived: its stat; NOT_FOUND while only its
+   * reservation is there (the upload has not finished, or never will).
+   */
+  async confirmUpload(name: string): Promise<FileStat> {
+    return this.#run('confirmUpload', name, async () => {
+      try {
+        return await this.driver.stat(normalizeName(name));
+      } catch (error) {
+        if (!isStorageError(error, 'NOT_FOUND')) throw error;
+        throw new StorageError(
+          'NOT_FOUND',
+          `Nothing has arrived under ${JSON.stringify(name)} yet: the upload has not finished, or failed (its URL expires at the time createUploadUrl gave).`,
+          { name, cause: error },
+        );
+      }
+    });
+  }
+
+  /**
+   * A presigned multipart upload for the page (stowage/browser): reserves the name (an
+   * available alternative when it is taken) and gives one URL per part, each bound to
+   * its upload, number and length. The application completes it with
+   * `completeMultipartUpload`. Always under a fresh reservation, even with `replaceExisting`.
+   */
+  async createMultipartUpload(name: string, options: MultipartUploadRequest): Promise<MultipartUpload> {
+    return this.#run('createMultipartUpload', name, async () => {
+      const key = normalizeName(name);
+      this.#require('uploadUrl', 'createMultipartUpload');
+      checkExpiry(options.expiresIn);
+      checkBytes('size', options.size);
+      const maxSize = options.maxSize ?? options.size;
+      checkBytes('maxSize', maxSize);
+      if (options.size > maxSize) {
+        throw new StorageError(
+          'INVALID_CONFIG',
+          `The file (${options.size} bytes) is larger than maxSize (${maxSize}).`,
+        );
+      }
+      const contentType = options.contentType ?? guessContentType(key);
+      if (!PRINTABLE_ASCII.test(contentType)) {
+        throw new StorageError('INVALID_CONFIG', 'contentType must be printable ASCII (it is sent as an HTTP header).');
+      }
+      const nextName = attemptLimited(nameCandidates(key, options.maxLength));
+      return declared(this.driver, 'createMultipartUpload')(nextName(), {
+        nextName,
+        size: options.size,
+        partSize: options.partSize,
+        contentType,
+        maxSize,
+        expiresIn: options.expiresIn,
+      });
+    });
+  }
+
+  /**
+   * Completes a presigned multipart upload (on the application server, never from the
+   * page): checks the uploaded parts against what was signed (a mismatch aborts the
+   * upload: PRECONDITION_FAILED), completes over the name's reservation, and resolves
+   * with the stored file's stat.
+   */
+  async completeMultipartUpload(name: string, uploadId: string): Promise<FileStat> {
+    return this.#run('completeMultipartUpload', name, async () => {
+      const key = normalizeName(name);
+      this.#require('uploadUrl', 'completeMultipartUpload');
+      return declared(this.driver, 'completeMultipartUpload')(key, checkUploadId(uploadId));
+    });
+  }
+
+  /** The parts uploaded so far (to resume after a page reload); NOT_FOUND when the upload is gone. */
+  async listUploadedParts(name: string, uploadId: string): Promise<UploadedPart[]> {
+    return this.#run('listUploadedParts', name, async () => {
+      const key = normalizeName(name);
+      this.#require('uploadUrl', 'listUploadedParts');
+      return declared(this.driver, 'listUploadedParts')(key, checkUploadId(uploadId));
+    });
+  }
+
+  /** Aborts a presigned multipart upload and removes its reservation; resolves when it was already gone. */
+  async abortMultipartUpload(name: string, uploadId: string): Promise<void> {
+    return this.#run('abortMultipartUpload', name, async () => {
+      const key = normalizeName(name);
+      this.#require('uploadUrl', 'abortMultipartUpload');
+      return declared(this.driver, 'abortMultipartUpload')(key, checkUploadId(uploadId));
     });
   }
 
@@ -478,6 +609,19 @@ function checkDeclaredMethods(driver: Driver): void {
       );
     }
   }
+}
+
+function checkBytes(option: string, value: number): void {
+  if (!(Number.isSafeInteger(value) && value >= 0)) {
+    throw new StorageError('INVALID_CONFIG', `${option} must be a non-negative integer of bytes; got ${value}.`);
+  }
+}
+
+function checkUploadId(uploadId: string): string {
+  if (typeof uploadId !== 'string' || uploadId === '' || !PRINTABLE_ASCII.test(uploadId)) {
+    throw new StorageError('INVALID_CONFIG', 'uploadId must be the id createMultipartUpload gave.');
+  }
+  return uploadId;
 }
 
 function checkRange(range: ByteRange): ByteRange {

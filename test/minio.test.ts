@@ -180,8 +180,10 @@ function bucketsAndUrls(server: S3ServerInfo, admin: Client): void {
       const before = proxy.count();
       const url = await storage.url(name, { expiresIn: 60, download: 'offline.txt' });
       await storage.url(name);
-      await storage.createUploadUrl('upload.txt', { contentType: 'text/plain', maxSize: 10 });
       assert.is(proxy.count(), before, 'requests while presigning');
+      // An upload URL reserves its name first (one conditional PUT); the policy itself is signed offline.
+      await storage.createUploadUrl('upload.txt', { contentType: 'text/plain', maxSize: 10 });
+      assert.is(proxy.count(), before + 1, 'requests for an upload URL: its reservation only');
       assert.ok(url.startsWith(`http://127.0.0.1:1/${privateBucket}/offline.txt?`), url);
     } finally {
       await proxy.close();

@@ -234,7 +234,18 @@ export class MinioTransport implements ObjectTransport {
     return this.#signer.presignedUrl('GET', bucket, key, expiresIn, params);
   }
 
-  presignPart(bucket: string, key: string, uploadId: string, number: number, expiresIn: number): Promise<string> {
+  /**
+   * minio-js leaves Content-Length out of every signature (signing.ts getSignedHeaders),
+   * so `length` is not bound here; the completion checks each part's size instead.
+   */
+  presignPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    number: number,
+    _length: number,
+    expiresIn: number,
+  ): Promise<string> {
     return this.#signer.presignedUrl('PUT', bucket, key, expiresIn, { partNumber: String(number), uploadId });
   }
 

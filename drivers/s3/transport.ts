@@ -41,6 +41,7 @@ import type {
   PartPage,
   PostPolicy,
   SignedPost,
+  SignedPutRequest,
   UploadedPart,
   UploadPage,
 } from '../../src/object-store/transport.js';
@@ -273,9 +274,40 @@ export class S3Transport implements ObjectTransport {
     return getSignedUrl(this.#presigner, command, { expiresIn });
   }
 
-  presignPart(bucket: string, key: string, uploadId: string, number: number, expiresIn: number): Promise<string> {
-    const command = new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number });
+  /** Content-Length is signed: the server refuses a body of any other length (403). */
+  presignPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    number: number,
+    length: number,
+    expiresIn: number,
+  ): Promise<string> {
+    const command = new UploadPartCommand({
+      Bucket: bucket,
+      Key: key,
+      UploadId: uploadId,
+      PartNumber: number,
+      ContentLength: length,
+    });
+    withoutChecksums(command);
     return getSignedUrl(this.#presigner, command, { expiresIn });
+  }
+
+  /** Content-Type and Content-Length are signed: the server refuses any other (403). */
+  presignPut(bucket: string, key: string, put: SignedPutRequest): Promise<string> {
+    const command = new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      ContentType: put.contentType,
+      ContentLength: put.length,
+    });
+    withoutChecksums(command);
+    // The presigner leaves Content-Type unsigned unless asked.
+    return getSignedUrl(this.#presigner, command, {
+      expiresIn: put.expiresIn,
+      signableHeaders: new Set(['content-type']),
+    });
   }
 
   /** https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html */
@@ -430,5 +462,24 @@ function withExpectContinue(command: PutObjectCommand): void {
       return next(args);
     },
     { step: 'build', name: 'stowageExpectContinue' },
+  );
+}
+
+/**
+ * Leaves the SDK's request checksum out of a presigned URL: with no body to sum at
+ * signing time it signs the CRC32 of nothing, which AWS then refuses for the real body
+ * (aws-sdk-js-v3#6810). The bytes the page sends are not known to the signer anyway.
+ */
+function withoutChecksums(command: PutObjectCommand | UploadPartCommand): void {
+  const checksum = /^x-amz-(checksum-|sdk-checksum-algorithm)/i;
+  type Next = (args: { request: unknown }) => Promise<unknown>;
+  command.middlewareStack.addRelativeTo(
+    ((next: Next) => async (args: { request: unknown }) => {
+      const request = args.request as { headers?: Record<string, string>; query?: Record<string, unknown> };
+      for (const name of Object.keys(request.headers ?? {})) if (checksum.test(name)) delete request.headers?.[name];
+      for (const name of Object.keys(request.query ?? {})) if (checksum.test(name)) delete request.query?.[name];
+      return next(args);
+    }) as never,
+    { relation: 'after', toMiddleware: 'flexibleChecksumsMiddleware', name: 'stowageUnsummedPresign' },
   );
 }

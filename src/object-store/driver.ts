@@ -24,8 +24,12 @@ import type {
   HealthStatus,
   ListEntry,
   ListOptions,
+  MultipartUpload,
+  MultipartUploadOptions,
   ReadOptions,
   ReadResult,
+  ReserveOptions,
+  UploadedPart,
   UploadUrl,
   UploadUrlOptions,
   UrlOptions,
@@ -45,6 +49,14 @@ import {
 import type { RetryPolicy } from '../retry.js';
 import { compareNames, encodeName } from '../utf8.js';
 import { cleanup } from './cleanup.js';
+import {
+  abortMultipart,
+  completeMultipart,
+  createMultipart,
+  type DirectUploadTarget,
+  listUploaded,
+  reserveUploadName,
+} from './direct-upload.js';
 import { Requests } from './requests.js';
 import type { ListedObject, ObjectHead, ObjectTransport } from './transport.js';
 import { copyObject, type WriteTarget, writeObject } from './write.js';
@@ -93,6 +105,7 @@ export class ObjectStoreDriver implements Driver {
   readonly #requests: Requests;
   readonly #admin: BucketAdmin;
   readonly #target: WriteTarget;
+  readonly #direct: DirectUploadTarget;
   #bucketChecked: Promise<void> | undefined;
 
   constructor(transport: ObjectTransport, settings: ObjectStoreSettings) {
@@ -110,6 +123,11 @@ export class ObjectStoreDriver implements Driver {
       parallelParts: settings.parallelParts,
       conditionalWrites: settings.conditionalWrites,
       partChecksums: { enabled: true },
+    };
+    this.#direct = {
+      ...this.#target,
+      external: (url) => this.#external(url),
+      urlExpirySeconds: settings.urlExpirySeconds,
     };
     this.capabilities = {
       publicUrl: settings.plan.isPublic(settings.bucket),
@@ -244,13 +262,66 @@ export class ObjectStoreDriver implements Driver {
    * A browser upload through a POST policy: the server itself refuses another
    * Content-Type or a larger body. The upload replaces an object of the same name.
    */
-  async createUploadUrl(name: string, options: UploadUrlOptions): Promise<UploadUrl> {
+  async createUploadUrl(name: string, options: UploadUrlOptions, reserve: ReserveOptions): Promise<UploadUrl> {
+    // Signing is offline, but the upload is a write: the bucket must be there first.
+    await this.#ready(true);
+    if (options.method === 'PUT') return this.#createPutUrl(name, options, reserve);
+    const reserved = await reserveUploadName(this.#target, name, reserve);
     const expiresIn = options.expiresIn ?? this.#settings.urlExpirySeconds;
     const expiresAt = new Date(Date.now() + expiresIn * 1000);
     const { contentType, maxSize } = options;
     const policy = { expiresAt, expiresIn, contentType, maxSize };
-    const post = await this.#requests.send(name, 'presignPost', this.bucket, this.#key(name), policy);
-    return { method: 'POST', url: this.#external(post.url), fields: post.fields, expiresAt };
+    const post = await this.#requests.send(reserved, 'presignPost', this.bucket, this.#key(reserved), policy);
+    return { name: reserved, method: 'POST', url: this.#external(post.url), fields: post.fields, expiresAt };
+  }
+
+  /** A presigned PUT bound to its Content-Type and length; UNSUPPORTED where the SDK cannot sign those. */
+  async #createPutUrl(name: string, options: UploadUrlOptions, reserve: ReserveOptions): Promise<UploadUrl> {
+    const presignPut = this.#transport.presignPut?.bind(this.#transport);
+    if (!presignPut) {
+      throw new StorageError(
+        'UNSUPPORTED',
+        `The ${this.name} driver cannot sign a PUT upload with its Content-Type and Content-Length (its SDK leaves both out of signatures); use the POST form (method 'POST'), which the server enforces.`,
+        { name },
+      );
+    }
+    const reserved = await reserveUploadName(this.#target, name, reserve);
+    const expiresIn = options.expiresIn ?? this.#settings.urlExpirySeconds;
+    const contentType = options.contentType ?? 'application/octet-stream';
+    const put = { contentType, length: options.size ?? 0, expiresIn };
+    const url = await presignPut(this.bucket, this.#key(reserved), put).catch((error: unknown) => {
+      throw this.#requests.map(error, reserved);
+    });
+    return {
+      name: reserved,
+      method: 'PUT',
+      url: this.#external(url),
+      headers: { 'Content-Type': contentType },
+      expiresAt: new Date(Date.now() + expiresIn * 1000),
+    };
+  }
+
+  /** Reserves a name and presigns a multipart upload for the page (direct-upload.ts). */
+  async createMultipartUpload(name: string, options: MultipartUploadOptions): Promise<MultipartUpload> {
+    await this.#ready(true);
+    return createMultipart(this.#direct, name, options);
+  }
+
+  /** Checks the parts against what was signed, completes over the reservation, and describes the object. */
+  async completeMultipartUpload(name: string, uploadId: string): Promise<FileStat> {
+    await this.#ready();
+    await completeMultipart(this.#direct, name, uploadId);
+    return this.stat(name);
+  }
+
+  async listUploadedParts(name: string, uploadId: string): Promise<UploadedPart[]> {
+    await this.#ready();
+    return listUploaded(this.#target, name, uploadId);
+  }
+
+  async abortMultipartUpload(name: string, uploadId: string): Promise<void> {
+    await this.#ready();
+    await abortMultipart(this.#target, name, uploadId);
   }
 
   /** One probe of the server with `healthTimeoutMs`, never retried; never rejects. */

@@ -114,6 +114,13 @@ export interface PostPolicy {
   maxSize?: number | undefined;
 }
 
+/** What a presigned single PUT is bound to. */
+export interface SignedPutRequest {
+  contentType: string;
+  length: number;
+  expiresIn: number;
+}
+
 /** The per-SDK primitives under the object-store core. */
 export interface ObjectTransport {
   /** The driver name for messages: `minio`, `s3`. */
@@ -189,10 +196,26 @@ export interface ObjectTransport {
 
   /** A presigned GET for the external endpoint's origin, offline. */
   presignGet(bucket: string, key: string, expiresIn: number, disposition: string | undefined): Promise<string>;
-  /** A presigned UploadPart (PUT) for the external endpoint's origin, offline. */
-  presignPart(bucket: string, key: string, uploadId: string, number: number, expiresIn: number): Promise<string>;
+  /**
+   * A presigned UploadPart (PUT) for the external endpoint's origin, offline; bound to
+   * the upload and part number (signed query), and to `length` (a signed Content-Length)
+   * where the SDK can sign that header.
+   */
+  presignPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    number: number,
+    length: number,
+    expiresIn: number,
+  ): Promise<string>;
   /** A POST-policy form for the external endpoint's origin, offline. */
   presignPost(bucket: string, key: string, policy: PostPolicy): Promise<SignedPost>;
+  /**
+   * A presigned PutObject for the external endpoint's origin, offline, with Content-Type
+   * and Content-Length signed. Absent where the SDK cannot sign those headers.
+   */
+  presignPut?(bucket: string, key: string, put: SignedPutRequest): Promise<string>;
   /** The region signatures are made for (for AWS's virtual-hosted public URLs). */
   region(): Promise<string>;
 
@@ -247,6 +270,7 @@ export const RETRY: { readonly [K in Request]: RetryClass } = {
   presignGet: 'once',
   presignPart: 'once',
   presignPost: 'once',
+  presignPut: 'once',
   region: 'once',
   bucketExists: 'idempotent',
   createBucket: 'idempotent',

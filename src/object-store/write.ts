@@ -49,7 +49,7 @@ export interface WriteTarget {
   partChecksums: { enabled: boolean };
 }
 
-interface Reservation {
+export interface Reservation {
   name: string;
   etag: string | undefined;
   token: string;
@@ -153,13 +153,21 @@ async function putOnce(
   }
 }
 
-/** Claims a free name with an empty object carrying the pending marker and a token of this writer. */
-async function reserve(target: WriteTarget, name: string, options: WriteOptions): Promise<Reservation> {
+/**
+ * Claims a free name with an empty object carrying the pending marker and a token of
+ * this writer (and `metadata`, e.g. what a presigned upload was signed for).
+ */
+export async function reserve(
+  target: WriteTarget,
+  name: string,
+  options: Pick<WriteOptions, 'nextName'>,
+  metadata: Readonly<Record<string, string>> = {},
+): Promise<Reservation> {
   const { requests, bucket } = target;
   const token = randomBytes(12).toString('hex');
   const attributes: ObjectAttributes = {
     contentType: 'application/octet-stream',
-    metadata: { [PENDING_METADATA]: token },
+    metadata: { ...metadata, [PENDING_METADATA]: token },
   };
   const empty = Buffer.alloc(0);
   for (let candidate = name; ; candidate = options.nextName()) {
@@ -184,7 +192,7 @@ async function reserve(target: WriteTarget, name: string, options: WriteOptions)
 }
 
 /** Removes a reservation if it is still ours (best effort: the write has failed already). */
-async function release(target: WriteTarget, reservation: Reservation): Promise<void> {
+export async function release(target: WriteTarget, reservation: Reservation): Promise<void> {
   const { requests, bucket } = target;
   const key = target.key(reservation.name);
   try {
@@ -284,7 +292,7 @@ export function crc32Base64(data: Buffer): string {
 }
 
 /** Whether `key` is the completed upload of `parts` (its multipart ETag), not a reservation. */
-async function completed(target: WriteTarget, key: string, parts: readonly UploadedPart[]): Promise<boolean> {
+export async function completed(target: WriteTarget, key: string, parts: readonly UploadedPart[]): Promise<boolean> {
   try {
     const head = await target.requests.send(undefined, 'head', target.bucket, key);
     const etag = multipartEtag(parts.map((part) => part.etag));

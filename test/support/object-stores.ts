@@ -5,10 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'minio';
-import { createMinioTransport, type MinioOptions } from '../../drivers/minio/index.js';
-import type { S3Options } from '../../drivers/s3/index.js';
+import { createMinioStorage, createMinioTransport, type MinioOptions } from '../../drivers/minio/index.js';
+import { createS3Storage, type S3Options } from '../../drivers/s3/index.js';
 import type { PolicyDocument } from '../../src/buckets.js';
 import { isPending } from '../../src/object-store.js';
+import type { Storage } from '../../src/storage.js';
 import type { S3ServerInfo } from './servers.js';
 
 /** The MinIO driver's connection options for `server` (or for `endpoint`, e.g. a proxy in front of it). */
@@ -17,6 +18,21 @@ export function minioConnection(
   endpoint = server.endpoint,
 ): Pick<MinioOptions, 'endpoint' | 'accessKey' | 'secretKey' | 'region'> {
   return { endpoint, accessKey: server.accessKey, secretKey: server.secretKey, region: server.region };
+}
+
+/** Settings both object-store drivers take alike. */
+export interface SharedOptions {
+  bucket: string;
+  privateBuckets?: string[] | undefined;
+  externalEndpoint?: string | undefined;
+  consistencyCheckOnStart?: boolean | undefined;
+}
+
+/** A storage on `server` with the MinIO or the S3 driver. */
+export function objectStorage(driver: 'minio' | 's3', server: S3ServerInfo, options: SharedOptions): Storage {
+  return driver === 'minio'
+    ? createMinioStorage({ ...minioConnection(server), ...options })
+    : createS3Storage({ ...s3Connection(server), ...options });
 }
 
 /** The S3 driver's connection options for `server` (or for `endpoint`, a URL). */
