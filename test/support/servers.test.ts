@@ -5,12 +5,23 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'minio';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isPortOpen } from './processes.js';
-import { motoServer, reportMissingServer, requireServerOrSkip, type S3ServerInfo, s3Server } from './servers.js';
+import {
+  MINIO_IMAGE,
+  missingImage,
+  motoServer,
+  reportMissingServer,
+  requireServerOrSkip,
+  type S3ServerInfo,
+  s3Server,
+  s3Source,
+} from './servers.js';
 
 const FIXTURE = fileURLToPath(new URL('./server-exit-fixture.ts', import.meta.url));
 /** A killed process's listening socket closes shortly after, not at once. */
@@ -33,6 +44,32 @@ test('a missing server is a loud skip, and a failure with CI=true', () => {
     () => reportMissingServer('moto', 'the S3 driver on moto', [], { CI: 'true' }),
     /FAILED \(CI=true\)[\s\S]*scripts\/install-moto\.sh/,
   );
+});
+
+test('STOWAGE_TEST_S3_SERVER names one source; anything else is refused', () => {
+  assert.is(s3Source({}), undefined);
+  assert.is(s3Source({ STOWAGE_TEST_S3_SERVER: 'testcontainers' }), 'testcontainers');
+  assert.throws(() => s3Source({ STOWAGE_TEST_S3_SERVER: 'docker' }), /not one of: endpoint, minio, testcontainers/);
+});
+
+test('a source chosen alone fails when it is missing, instead of falling back', async () => {
+  const { error, kind } = await sourceInChild({ STOWAGE_TEST_S3_SERVER: 'endpoint', STOWAGE_TEST_S3_ENDPOINT: '' });
+  assert.is(kind, undefined, 'a server was found anyway');
+  assert.is(error, 'STOWAGE_TEST_S3_SERVER=endpoint, and it is not available: STOWAGE_TEST_S3_ENDPOINT: not set');
+});
+
+test('a configured DOCKER_HOST that does not answer is reported, not replaced by the default socket', async () => {
+  const socket = `unix://${join(tmpdir(), `stowage-no-docker-${randomBytes(4).toString('hex')}.sock`)}`;
+  const { error } = await sourceInChild({ STOWAGE_TEST_S3_SERVER: 'testcontainers', DOCKER_HOST: socket });
+  assert.ok(error?.startsWith('STOWAGE_TEST_S3_SERVER=testcontainers, and it is not available: '), error);
+  assert.ok(error?.includes(`the Docker host in DOCKER_HOST (${socket}) does not answer`), error);
+  assert.not.match(error ?? '', /\n/);
+});
+
+test('an image the daemon cannot pull is named with what to do', () => {
+  assert.match(missingImage(MINIO_IMAGE), `no image ${MINIO_IMAGE}`);
+  assert.match(missingImage(MINIO_IMAGE), 'bash scripts/build-minio-image.sh');
+  assert.match(missingImage('testcontainers/ryuk:0.14.0'), 'TESTCONTAINERS_RYUK_DISABLED=true');
 });
 
 const minio = await timed('MinIO', () => requireServerOrSkip('s3', 'test/support/servers.test.ts (MinIO)'));
@@ -119,6 +156,26 @@ async function roundTrip(server: S3ServerInfo): Promise<void> {
     await client.removeObject(bucket, 'hello.txt');
     await client.removeBucket(bucket);
   }
+}
+
+/** What s3Server() finds, or its error, in a child process with `env` added. */
+async function sourceInChild(env: Record<string, string>): Promise<{ kind?: string; error?: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, 'source'], {
+    env: { ...process.env, CI: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  await once(child, 'exit');
+  const line = stdout.split('\n').find((l) => l.startsWith('{'));
+  assert.ok(line, `the fixture printed nothing; stderr:\n${stderr}`);
+  return JSON.parse(line) as { kind?: string; error?: string };
 }
 
 async function timed<T>(label: string, start: () => Promise<T>): Promise<T> {

@@ -23,7 +23,15 @@ global.UVU_DEFER = 1;
 const uvu = await import('uvu');
 global.UVU_QUEUE.push([file]);
 global.UVU_INDEX = global.UVU_QUEUE.length - 1;
-await import(pathToFileURL(resolve(file)).href);
+try {
+  await import(pathToFileURL(resolve(file)).href);
+} catch (error) {
+  // A missing test server explains itself (test/support/servers.ts); its stack says nothing more.
+  if ((error as Error | undefined)?.name !== 'ServerUnavailableError') throw error;
+  console.error(`${file}: ${(error as Error).message}`);
+  counts.failed = 1;
+  process.exit(1);
+}
 
 const group = global.UVU_QUEUE[global.UVU_INDEX] ?? [];
 const runners = group.slice(1) as Runner[];
