@@ -15,7 +15,7 @@
  * Each server starts at most once per process (test/run.ts runs every test file in a
  * process of its own) and is killed when the process ends, whether or not stop() ran.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, stat } from 'node:fs/promises';
@@ -24,7 +24,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { suite as uvuSuite } from 'uvu';
-import { freePort, type ServerProcess, ServerStartError, startServerProcess } from './processes.js';
+import { freePort, onProcessEnd, type ServerProcess, ServerStartError, startServerProcess } from './processes.js';
 
 export interface S3ServerInfo {
   /** `http://host:port`; use path-style addressing. */
@@ -297,6 +297,7 @@ async function startMinioContainer(attempts: string[]): Promise<S3ServerInfo | u
     // testcontainers' reaper (Ryuk) removes the container if this process dies without
     // stop(), unless TESTCONTAINERS_RYUK_DISABLED=true (docs/testing.md).
     const container = await new MinioContainer(MINIO_IMAGE).withUsername(accessKey).withPassword(secretKey).start();
+    const cancelRemoval = onProcessEnd(() => removeContainer(container.getId()));
     return {
       endpoint: `http://${container.getHost()}:${container.getPort()}`,
       accessKey,
@@ -304,6 +305,7 @@ async function startMinioContainer(attempts: string[]): Promise<S3ServerInfo | u
       region: REGION,
       kind: 'testcontainers',
       stop: async () => {
+        cancelRemoval();
         await container.stop();
       },
     };
@@ -313,6 +315,27 @@ async function startMinioContainer(attempts: string[]): Promise<S3ServerInfo | u
     );
   }
 }
+
+/**
+ * Removes a container at once, for the end of the test process (synchronous: 'exit'
+ * allows no waiting), through testcontainers in a child process so that the same Docker
+ * host is asked. Without testcontainers' reaper (TESTCONTAINERS_RYUK_DISABLED=true) this
+ * is what removes a container whose file never called stop(); only SIGKILL skips it.
+ */
+function removeContainer(id: string): void {
+  spawnSync(process.execPath, ['--input-type=module', '--eval', REMOVE_CONTAINER, id], {
+    cwd: REPO_ROOT,
+    timeout: DOCKER_PROBE_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+    stdio: 'ignore',
+  });
+}
+
+const REMOVE_CONTAINER = `
+const { getContainerRuntimeClient } = await import('testcontainers');
+const client = await getContainerRuntimeClient();
+await client.container.getById(process.argv[1]).remove({ force: true, v: true });
+`;
 
 /** What to do when the daemon lacks `image` and cannot pull it. */
 export function missingImage(image: string): string {
