@@ -20,7 +20,7 @@ fi
 
 # Built as the main module, the binary carries no module version; it reports the one set at build time.
 installed_version() {
-  "$PLUGIN" compose version --short 2>/dev/null | sed 's/^v*/v/'
+  "$PLUGIN" version --short 2>/dev/null | sed 's/^v*/v/'
 }
 
 if [[ -x "$PLUGIN" && "$(installed_version)" == "$VERSION" ]]; then
@@ -46,4 +46,4 @@ else
     exit 1
   fi
 fi
-echo "install-compose: $("$PLUGIN" compose version) at $PLUGIN"
+echo "install-compose: $("$PLUGIN" version) at $PLUGIN"

@@ -75,6 +75,11 @@ test('an image the daemon cannot pull is named with what to do', () => {
 const minio = await timed('MinIO', () => requireServerOrSkip('s3', 'test/support/servers.test.ts (MinIO)'));
 const moto = await timed('moto', () => requireServerOrSkip('moto', 'test/support/servers.test.ts (moto)'));
 
+(minio && s3Source() ? test : test.skip)('s3Server(): the server comes from STOWAGE_TEST_S3_SERVER', () => {
+  const kinds = { endpoint: 'env', minio: 'minio', testcontainers: 'testcontainers' } as const;
+  assert.is(minio?.kind, kinds[s3Source() as keyof typeof kinds]);
+});
+
 (minio ? test : test.skip)('s3Server(): started once per process', async () => {
   assert.is(await s3Server(), minio);
 });
@@ -105,22 +110,8 @@ const moto = await timed('moto', () => requireServerOrSkip('moto', 'test/support
 
 for (const how of ['exit', 'throw', 'signal'] as const) {
   (minio?.kind === 'minio' ? test : test.skip)(`a server dies with its process (${how})`, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, how], {
-      env: { ...process.env, STOWAGE_TEST_S3_ENDPOINT: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-    const line = stdout.split('\n').find((l) => l.startsWith('{'));
-    assert.ok(line, `the fixture printed no endpoint; stderr:\n${stderr}`);
-    const port = portOf(JSON.parse(line) as { endpoint: string });
+    const { code, signal, stderr, printed } = await runFixture(how, { STOWAGE_TEST_S3_ENDPOINT: '' });
+    const port = portOf(printed as { endpoint: string });
     if (how === 'exit') assert.is(code, 0, stderr);
     if (how === 'throw') assert.is(code, 1, stderr);
     if (how === 'signal') assert.is(signal, 'SIGTERM', stderr);
@@ -160,8 +151,13 @@ async function roundTrip(server: S3ServerInfo): Promise<void> {
 
 /** What s3Server() finds, or its error, in a child process with `env` added. */
 async function sourceInChild(env: Record<string, string>): Promise<{ kind?: string; error?: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, 'source'], {
-    env: { ...process.env, CI: 'false', ...env },
+  return (await runFixture('source', { CI: 'false', ...env })).printed as { kind?: string; error?: string };
+}
+
+/** Runs server-exit-fixture.ts `how` with `env` added; `printed` is the JSON line it printed. */
+async function runFixture(how: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, how], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -172,10 +168,10 @@ async function sourceInChild(env: Record<string, string>): Promise<{ kind?: stri
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
   });
-  await once(child, 'exit');
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
   const line = stdout.split('\n').find((l) => l.startsWith('{'));
-  assert.ok(line, `the fixture printed nothing; stderr:\n${stderr}`);
-  return JSON.parse(line) as { kind?: string; error?: string };
+  assert.ok(line, `the fixture printed no JSON line; stderr:\n${stderr}`);
+  return { code, signal, stderr, printed: JSON.parse(line) as unknown };
 }
 
 async function timed<T>(label: string, start: () => Promise<T>): Promise<T> {
