@@ -50,8 +50,11 @@ export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z';
 const REGION = 'us-east-1';
 /** The credentials MinIO uses when none are configured; the default for STOWAGE_TEST_S3_ENDPOINT. */
 const MINIO_DEFAULT_CREDENTIAL = 'minioadmin';
-/** Asking Docker whether it is there can hang (e.g. a DOCKER_HOST that never answers). */
-const DOCKER_PROBE_TIMEOUT_MS = 8_000;
+/**
+ * Asking Docker whether it is there can hang (e.g. a DOCKER_HOST that never answers). The
+ * probe also loads testcontainers in a fresh process, which takes seconds on a busy machine.
+ */
+const DOCKER_PROBE_TIMEOUT_MS = 30_000;
 const GO_ENV_TIMEOUT_MS = 10_000;
 /** Attempts at starting a server when another process took its free port in the meantime. */
 const PORT_ATTEMPTS = 3;
