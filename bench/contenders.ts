@@ -1,8 +1,9 @@
 /**
  * The storage layers the object-store benchmarks compare, each doing the same work on
  * the same MinIO: stowage's two drivers, the raw SDK calls each driver is built on,
- * and the peers (flydrive's S3 driver, @tweedegolf/storage-abstraction's aws and minio
- * adapters). django-minio-backend runs in Python (bench/django/).
+ * and the peers (flydrive's S3 driver, flystorage's aws-s3 adapter, @tweedegolf/
+ * storage-abstraction's aws and minio adapters). django-minio-backend runs in Python
+ * (bench/django/). flydrive 2 needs Node >= 24: `npm run bench` runs there.
  *
  * `work` says in words what each side sends, so that the report can show it next to
  * the figures. Every AWS-SDK-based contender gets the same SDK settings stowage's S3
@@ -68,6 +69,7 @@ export type ContenderId =
   | 'stowage-s3'
   | 'raw-s3'
   | 'flydrive-s3'
+  | 'flystorage-s3'
   | 'sab-aws'
   | 'sab-minio'
   | 'curl'
@@ -248,7 +250,7 @@ export const CONTENDERS: readonly Contender[] = [
   },
   {
     id: 'flydrive-s3',
-    label: 'flydrive 1.3 (S3)',
+    label: 'flydrive 2.1 (S3)',
     sdk: 'aws-sdk',
     kind: 'peer',
     work: {
@@ -279,6 +281,45 @@ export const CONTENDERS: readonly Contender[] = [
         saveStream: (name, body, length) => disk.putStream(name, body, { contentLength: length }),
         readStream: (name) => disk.getStream(name),
         async close() {},
+      };
+    },
+  },
+  {
+    id: 'flystorage-s3',
+    label: 'flystorage 1.2 (aws-s3)',
+    sdk: 'aws-sdk',
+    kind: 'peer',
+    work: {
+      save: "storage.write(name, bytes, { mimeType }): lib-storage's Upload, one PutObject (overwrites: no collision handling)",
+      read: 'storage.readToBuffer(name): one GetObject',
+      exists: 'storage.fileExists(name): one HeadObject',
+      delete: 'storage.deleteFile(name): one DeleteObject',
+      saveStream:
+        "storage.write(name, stream, { mimeType }): lib-storage's Upload, multipart in 8 MiB parts, two at a time (no length needed); overwrites",
+      readStream: 'storage.read(name): one GetObject',
+    },
+    async open(target) {
+      const { FileStorage } = await import('@flystorage/file-storage');
+      const { AwsS3StorageAdapter } = await import('@flystorage/aws-s3');
+      const client = new S3Client(s3Config(target));
+      const storage = new FileStorage(
+        new AwsS3StorageAdapter(client, {
+          bucket: target.bucket,
+          uploadConfiguration: { partSize: PART_SIZE, queueSize: QUEUE_SIZE },
+        }),
+      );
+      // A given type, as every contender sends: without it flystorage sniffs the first bytes for one.
+      const options = { mimeType: CONTENT_TYPE };
+      return {
+        save: (name, body) => storage.write(name, body, options),
+        read: (name) => storage.readToBuffer(name),
+        exists: (name) => storage.fileExists(name),
+        delete: (name) => storage.deleteFile(name),
+        saveStream: (name, body) => storage.write(name, body, options),
+        readStream: (name) => storage.read(name),
+        async close() {
+          client.destroy();
+        },
       };
     },
   },

@@ -42,6 +42,7 @@ const PAIRS = [
 /** Which stowage driver a peer is compared with: the one on the same SDK. */
 const PEERS: ReadonlyArray<{ peer: Id; driver: Id }> = [
   { peer: 'flydrive-s3', driver: 'stowage-s3' },
+  { peer: 'flystorage-s3', driver: 'stowage-s3' },
   { peer: 'sab-aws', driver: 'stowage-s3' },
   { peer: 'sab-minio', driver: 'stowage-minio' },
   { peer: 'django-minio-backend', driver: 'stowage-minio' },

@@ -16,6 +16,7 @@ interface Counts {
 }
 
 const ROOT = join(import.meta.dirname, '..');
+checkNodeVersion();
 const JOBS = Number(process.env.STOWAGE_TEST_JOBS ?? 2);
 const filters = process.argv.slice(2);
 const files = findTests(join(ROOT, 'test')).filter(
@@ -81,6 +82,20 @@ async function runFile(file: string): Promise<Counts> {
   );
   process.stdout.write(output);
   return counts;
+}
+
+/** Says which Node runs the tests, and stops at once on one older than `engines` allows. */
+function checkNodeVersion(): void {
+  const { engines } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+  console.log(`npm test on Node ${process.version} (${process.execPath})`);
+  const floor = /^>=(\d+)\.(\d+)$/.exec(engines.node);
+  if (!floor) throw new Error(`package.json engines.node is ${engines.node}; test/run.ts expects ">=major.minor"`);
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+  const [, floorMajor, floorMinor] = floor.map(Number) as [number, number, number];
+  if (major < floorMajor || (major === floorMajor && minor < floorMinor)) {
+    console.error(`stowage needs Node ${engines.node} (package.json engines); this is ${process.version}.`);
+    process.exit(1);
+  }
 }
 
 function findTests(dir: string): string[] {

@@ -56,7 +56,19 @@ interface Tracked {
 }
 
 const running = new Set<Tracked>();
+const exitCleanups = new Set<() => void>();
 let hooksInstalled = false;
+
+/**
+ * Runs `cleanup` (synchronous) when the test process ends however it ends, as for the
+ * servers started here; for what this module does not start (a container). Returns the
+ * function that cancels it.
+ */
+export function onProcessEnd(cleanup: () => void): () => void {
+  installExitHooks();
+  exitCleanups.add(cleanup);
+  return () => exitCleanups.delete(cleanup);
+}
 
 /** Spawns `command` and resolves once `readyUrl` answers 200. */
 export async function startServerProcess(options: StartOptions): Promise<ServerProcess> {
@@ -161,13 +173,15 @@ function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-/** Synchronous, for the 'exit' event: SIGKILL every server still running and remove its directories. */
+/** Synchronous, for the 'exit' event: SIGKILL every server still running, remove its directories, run onProcessEnd()'s cleanups. */
 function killAll(): void {
   for (const { child, cleanup } of running) {
     if (!hasExited(child)) child.kill('SIGKILL');
     for (const dir of cleanup) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   }
   running.clear();
+  for (const cleanup of exitCleanups) cleanup();
+  exitCleanups.clear();
 }
 
 function installExitHooks(): void {

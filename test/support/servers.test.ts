@@ -5,12 +5,23 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'minio';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isPortOpen } from './processes.js';
-import { motoServer, reportMissingServer, requireServerOrSkip, type S3ServerInfo, s3Server } from './servers.js';
+import {
+  MINIO_IMAGE,
+  missingImage,
+  motoServer,
+  reportMissingServer,
+  requireServerOrSkip,
+  type S3ServerInfo,
+  s3Server,
+  s3Source,
+} from './servers.js';
 
 const FIXTURE = fileURLToPath(new URL('./server-exit-fixture.ts', import.meta.url));
 /** A killed process's listening socket closes shortly after, not at once. */
@@ -35,8 +46,39 @@ test('a missing server is a loud skip, and a failure with CI=true', () => {
   );
 });
 
+test('STOWAGE_TEST_S3_SERVER names one source; anything else is refused', () => {
+  assert.is(s3Source({}), undefined);
+  assert.is(s3Source({ STOWAGE_TEST_S3_SERVER: 'testcontainers' }), 'testcontainers');
+  assert.throws(() => s3Source({ STOWAGE_TEST_S3_SERVER: 'docker' }), /not one of: endpoint, minio, testcontainers/);
+});
+
+test('a source chosen alone fails when it is missing, instead of falling back', async () => {
+  const { error, kind } = await sourceInChild({ STOWAGE_TEST_S3_SERVER: 'endpoint', STOWAGE_TEST_S3_ENDPOINT: '' });
+  assert.is(kind, undefined, 'a server was found anyway');
+  assert.is(error, 'STOWAGE_TEST_S3_SERVER=endpoint, and it is not available: STOWAGE_TEST_S3_ENDPOINT: not set');
+});
+
+test('a configured DOCKER_HOST that does not answer is reported, not replaced by the default socket', async () => {
+  const socket = `unix://${join(tmpdir(), `stowage-no-docker-${randomBytes(4).toString('hex')}.sock`)}`;
+  const { error } = await sourceInChild({ STOWAGE_TEST_S3_SERVER: 'testcontainers', DOCKER_HOST: socket });
+  assert.ok(error?.startsWith('STOWAGE_TEST_S3_SERVER=testcontainers, and it is not available: '), error);
+  assert.ok(error?.includes(`the Docker host in DOCKER_HOST (${socket}) does not answer`), error);
+  assert.not.match(error ?? '', /\n/);
+});
+
+test('an image the daemon cannot pull is named with what to do', () => {
+  assert.match(missingImage(MINIO_IMAGE), `no image ${MINIO_IMAGE}`);
+  assert.match(missingImage(MINIO_IMAGE), 'bash scripts/build-minio-image.sh');
+  assert.match(missingImage('testcontainers/ryuk:0.14.0'), 'TESTCONTAINERS_RYUK_DISABLED=true');
+});
+
 const minio = await timed('MinIO', () => requireServerOrSkip('s3', 'test/support/servers.test.ts (MinIO)'));
 const moto = await timed('moto', () => requireServerOrSkip('moto', 'test/support/servers.test.ts (moto)'));
+
+(minio && s3Source() ? test : test.skip)('s3Server(): the server comes from STOWAGE_TEST_S3_SERVER', () => {
+  const kinds = { endpoint: 'env', minio: 'minio', testcontainers: 'testcontainers' } as const;
+  assert.is(minio?.kind, kinds[s3Source() as keyof typeof kinds]);
+});
 
 (minio ? test : test.skip)('s3Server(): started once per process', async () => {
   assert.is(await s3Server(), minio);
@@ -68,22 +110,8 @@ const moto = await timed('moto', () => requireServerOrSkip('moto', 'test/support
 
 for (const how of ['exit', 'throw', 'signal'] as const) {
   (minio?.kind === 'minio' ? test : test.skip)(`a server dies with its process (${how})`, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, how], {
-      env: { ...process.env, STOWAGE_TEST_S3_ENDPOINT: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-    const line = stdout.split('\n').find((l) => l.startsWith('{'));
-    assert.ok(line, `the fixture printed no endpoint; stderr:\n${stderr}`);
-    const port = portOf(JSON.parse(line) as { endpoint: string });
+    const { code, signal, stderr, printed } = await runFixture(how, { STOWAGE_TEST_S3_ENDPOINT: '' });
+    const port = portOf(printed as { endpoint: string });
     if (how === 'exit') assert.is(code, 0, stderr);
     if (how === 'throw') assert.is(code, 1, stderr);
     if (how === 'signal') assert.is(signal, 'SIGTERM', stderr);
@@ -119,6 +147,31 @@ async function roundTrip(server: S3ServerInfo): Promise<void> {
     await client.removeObject(bucket, 'hello.txt');
     await client.removeBucket(bucket);
   }
+}
+
+/** What s3Server() finds, or its error, in a child process with `env` added. */
+async function sourceInChild(env: Record<string, string>): Promise<{ kind?: string; error?: string }> {
+  return (await runFixture('source', { CI: 'false', ...env })).printed as { kind?: string; error?: string };
+}
+
+/** Runs server-exit-fixture.ts `how` with `env` added; `printed` is the JSON line it printed. */
+async function runFixture(how: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, how], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  const line = stdout.split('\n').find((l) => l.startsWith('{'));
+  assert.ok(line, `the fixture printed no JSON line; stderr:\n${stderr}`);
+  return { code, signal, stderr, printed: JSON.parse(line) as unknown };
 }
 
 async function timed<T>(label: string, start: () => Promise<T>): Promise<T> {

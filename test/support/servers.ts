@@ -5,7 +5,9 @@
  * binary (STOWAGE_TEST_MINIO, else PATH, else `go env GOBIN` and `$(go env GOPATH)/bin`,
  * where scripts/install-minio.sh puts it) started on free loopback ports in a temporary
  * directory with random root credentials; MinIO in a container through testcontainers
- * when a Docker daemon answers. `motoServer()` starts moto's S3 server (STOWAGE_TEST_MOTO,
+ * when a Docker daemon answers. STOWAGE_TEST_S3_SERVER=endpoint|minio|testcontainers
+ * takes one of the three alone, and a failure instead of the next one when it is not
+ * available. `motoServer()` starts moto's S3 server (STOWAGE_TEST_MOTO,
  * else .venv-moto/ from scripts/install-moto.sh, else PATH). Both resolve to undefined
  * when nothing is available, and reject when a server was found but would not start.
  * `requireServerOrSkip()` turns undefined into a loud skip, or into a failure with CI=true.
@@ -13,7 +15,7 @@
  * Each server starts at most once per process (test/run.ts runs every test file in a
  * process of its own) and is killed when the process ends, whether or not stop() ran.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, stat } from 'node:fs/promises';
@@ -22,7 +24,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { suite as uvuSuite } from 'uvu';
-import { freePort, type ServerProcess, ServerStartError, startServerProcess } from './processes.js';
+import { freePort, onProcessEnd, type ServerProcess, ServerStartError, startServerProcess } from './processes.js';
 
 export interface S3ServerInfo {
   /** `http://host:port`; use path-style addressing. */
@@ -39,17 +41,33 @@ export interface S3ServerInfo {
 /** `s3`: MinIO (or the server in STOWAGE_TEST_S3_ENDPOINT); `moto`: moto's S3 server. */
 export type ServerName = 's3' | 'moto';
 
+/** The ways s3Server() finds MinIO, in the order it tries them; STOWAGE_TEST_S3_SERVER picks one alone. */
+export const S3_SOURCES = ['endpoint', 'minio', 'testcontainers'] as const;
+export type S3Source = (typeof S3_SOURCES)[number];
+
 /** The MinIO release the tests run; scripts/install-minio.sh and docker-compose.yml pin the same. */
 export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z';
 const REGION = 'us-east-1';
 /** The credentials MinIO uses when none are configured; the default for STOWAGE_TEST_S3_ENDPOINT. */
 const MINIO_DEFAULT_CREDENTIAL = 'minioadmin';
-/** Asking Docker whether it is there can hang (e.g. a DOCKER_HOST that never answers). */
-const DOCKER_PROBE_TIMEOUT_MS = 8_000;
+/**
+ * Asking Docker whether it is there can hang (e.g. a DOCKER_HOST that never answers). The
+ * probe also loads testcontainers in a fresh process, which takes seconds on a busy machine.
+ */
+const DOCKER_PROBE_TIMEOUT_MS = 30_000;
 const GO_ENV_TIMEOUT_MS = 10_000;
 /** Attempts at starting a server when another process took its free port in the meantime. */
 const PORT_ATTEMPTS = 3;
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * No server for a test file that needs one, in CI or when a source was chosen alone: its
+ * message says what was tried and what to do, so test/support/uvu-file.ts prints the
+ * message alone, without a stack trace.
+ */
+export class ServerUnavailableError extends Error {
+  override readonly name = 'ServerUnavailableError';
+}
 
 const started = new Map<ServerName, Promise<S3ServerInfo | undefined>>();
 const tried: Record<ServerName, string[]> = { s3: [], moto: [] };
@@ -73,12 +91,16 @@ export async function requireServerOrSkip(name: ServerName, suite: string): Prom
   const server = await (name === 's3' ? s3Server() : motoServer());
   if (!server) {
     reportMissingServer(name, suite, tried[name]);
-    // Shows in the counts as skipped (test/run.ts), so the run's last line tells too.
-    const skipped = uvuSuite(`${suite}: no ${name === 's3' ? 'S3' : 'moto'} server`);
-    skipped.skip('needs a server (see the banner above)', () => {});
-    skipped.run();
+    skipSuite(suite, `no ${name === 's3' ? 'S3' : 'moto'} server`);
   }
   return server;
+}
+
+/** A skipped test in the counts (test/run.ts), so the run's last line tells too. */
+export function skipSuite(suite: string, why: string): void {
+  const skipped = uvuSuite(`${suite}: ${why}`);
+  skipped.skip('needs a server (see the banner above)', () => {});
+  skipped.run();
 }
 
 /** Prints the missing-server banner, or throws it when `env.CI` is 'true'. */
@@ -88,7 +110,6 @@ export function reportMissingServer(
   attempts: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): void {
-  const ci = env.CI === 'true';
   const what = name === 's3' ? 'S3-compatible server (MinIO)' : 'moto S3 server';
   const fixes =
     name === 's3'
@@ -102,12 +123,27 @@ export function reportMissingServer(
           'bash scripts/install-moto.sh   (needs Python 3.9+; installs moto[server] into .venv-moto/)',
           'or STOWAGE_TEST_MOTO=/path/to/moto_server npm test',
         ];
+  reportMissing(`a running ${what}`, suite, attempts, fixes, env);
+}
+
+/**
+ * Prints a banner saying that `suite` needs `what` and did not run, what was tried and
+ * how to provide it; with `env.CI` 'true' it throws the banner instead.
+ */
+export function reportMissing(
+  what: string,
+  suite: string,
+  attempts: readonly string[],
+  fixes: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  const ci = env.CI === 'true';
   const rule = '='.repeat(100);
   const message = [
     rule,
     ci
-      ? `FAILED (CI=true): ${suite} needs a running ${what}, and none is available.`
-      : `SKIPPED: ${suite} — no ${what} is available, so these tests did NOT run.`,
+      ? `FAILED (CI=true): ${suite} needs ${what}, and none is available.`
+      : `SKIPPED: ${suite} — no ${what.replace(/^an? /, '')} is available, so these tests did NOT run.`,
     'Tried:',
     ...attempts.map((attempt) => `  - ${attempt}`),
     'To run them:',
@@ -115,7 +151,7 @@ export function reportMissingServer(
     ci ? 'CI=true turns this skip into a failure.' : 'With CI=true this is a failure instead of a skip.',
     rule,
   ].join('\n');
-  if (ci) throw new Error(message);
+  if (ci) throw new ServerUnavailableError(message);
   console.error(message);
 }
 
@@ -139,12 +175,44 @@ function once(name: ServerName, resolve: (tried: string[]) => Promise<S3ServerIn
 }
 
 async function resolveS3Server(attempts: string[]): Promise<S3ServerInfo | undefined> {
-  const endpoint = process.env.STOWAGE_TEST_S3_ENDPOINT;
-  if (endpoint) return serverFromEnv(endpoint);
-  attempts.push('STOWAGE_TEST_S3_ENDPOINT: not set');
-  const binary = await findMinio(attempts);
-  if (binary) return startMinio(binary);
-  return startMinioContainer(attempts);
+  const only = s3Source();
+  for (const source of only ? [only] : S3_SOURCES) {
+    const server = await fromSource(source, attempts);
+    if (server) return server;
+  }
+  // Chosen alone, a source that is not there fails the run even without CI=true: the
+  // point of choosing it is to test that path, not to skip.
+  if (only) {
+    throw new ServerUnavailableError(`STOWAGE_TEST_S3_SERVER=${only}, and it is not available: ${attempts.at(-1)}`);
+  }
+  return undefined;
+}
+
+/** STOWAGE_TEST_S3_SERVER, checked; undefined when unset (every source, in order). */
+export function s3Source(env: NodeJS.ProcessEnv = process.env): S3Source | undefined {
+  const value = env.STOWAGE_TEST_S3_SERVER;
+  if (!value) return undefined;
+  if (!(S3_SOURCES as readonly string[]).includes(value)) {
+    throw new Error(`STOWAGE_TEST_S3_SERVER=${value} is not one of: ${S3_SOURCES.join(', ')}`);
+  }
+  return value as S3Source;
+}
+
+async function fromSource(source: S3Source, attempts: string[]): Promise<S3ServerInfo | undefined> {
+  switch (source) {
+    case 'endpoint': {
+      const endpoint = process.env.STOWAGE_TEST_S3_ENDPOINT;
+      if (endpoint) return serverFromEnv(endpoint);
+      attempts.push('STOWAGE_TEST_S3_ENDPOINT: not set');
+      return undefined;
+    }
+    case 'minio': {
+      const binary = await findMinio(attempts);
+      return binary ? startMinio(binary) : undefined;
+    }
+    case 'testcontainers':
+      return startMinioContainer(attempts);
+  }
 }
 
 function serverFromEnv(endpoint: string): S3ServerInfo {
@@ -207,65 +275,153 @@ async function startMinio(binary: string): Promise<S3ServerInfo> {
 }
 
 async function startMinioContainer(attempts: string[]): Promise<S3ServerInfo | undefined> {
-  const problem = await probeDocker();
-  if (problem) {
-    attempts.push(`MinIO in Docker (testcontainers): ${problem}`);
+  const probe = await probeDocker();
+  if (typeof probe === 'string') {
+    attempts.push(`MinIO in Docker (testcontainers): ${probe}`);
     return undefined;
   }
   // Imported only once Docker answered: testcontainers is a devDependency the tests can do without.
+  const { getContainerRuntimeClient, ImageName } = await import('testcontainers');
   const { MinioContainer } = await import('@testcontainers/minio');
+  // Images the daemon lacks are pulled here, one at a time, so a daemon that cannot pull
+  // says which image (instead of a stack trace from deep inside testcontainers).
+  for (const image of probe.missing) {
+    try {
+      await (await getContainerRuntimeClient()).image.pull(ImageName.fromString(image));
+    } catch (error) {
+      const problem = `${missingImage(image)} (Docker: ${firstLine(error)})`;
+      attempts.push(`MinIO in Docker (testcontainers): ${problem}`);
+      return undefined;
+    }
+  }
   const accessKey = `stowage-${randomBytes(4).toString('hex')}`;
   const secretKey = randomBytes(16).toString('hex');
-  // testcontainers' reaper (Ryuk) removes the container if this process dies without stop().
-  const container = await new MinioContainer(MINIO_IMAGE).withUsername(accessKey).withPassword(secretKey).start();
-  return {
-    endpoint: `http://${container.getHost()}:${container.getPort()}`,
-    accessKey,
-    secretKey,
-    region: REGION,
-    kind: 'testcontainers',
-    stop: async () => {
-      await container.stop();
-    },
-  };
-}
-
-/**
- * Undefined when testcontainers is installed and finds a container runtime; otherwise why
- * not. It asks from a child process that is killed after DOCKER_PROBE_TIMEOUT_MS: a probe
- * that hangs (DOCKER_HOST naming something that never answers) leaves a socket open that
- * would keep this process alive after its tests.
- */
-async function probeDocker(): Promise<string | undefined> {
   try {
-    await promisify(execFile)(process.execPath, ['--input-type=module', '--eval', DOCKER_PROBE], {
-      cwd: REPO_ROOT,
-      timeout: DOCKER_PROBE_TIMEOUT_MS,
-      killSignal: 'SIGKILL',
-    });
-    return undefined;
+    // testcontainers' reaper (Ryuk) removes the container if this process dies without
+    // stop(), unless TESTCONTAINERS_RYUK_DISABLED=true (docs/testing.md).
+    const container = await new MinioContainer(MINIO_IMAGE).withUsername(accessKey).withPassword(secretKey).start();
+    const cancelRemoval = onProcessEnd(() => removeContainer(container.getId()));
+    return {
+      endpoint: `http://${container.getHost()}:${container.getPort()}`,
+      accessKey,
+      secretKey,
+      region: REGION,
+      kind: 'testcontainers',
+      stop: async () => {
+        cancelRemoval();
+        await container.stop();
+      },
+    };
   } catch (error) {
-    const { killed, stdout } = error as { killed?: boolean; stdout?: string };
-    if (killed) return `no Docker daemon answered within ${DOCKER_PROBE_TIMEOUT_MS / 1000} s`;
-    return stdout?.trim() || (error as Error).message;
+    throw new ServerUnavailableError(
+      `MinIO in Docker (testcontainers): ${MINIO_IMAGE} did not start: ${firstLine(error)}`,
+    );
   }
 }
 
+/**
+ * Removes a container at once, for the end of the test process (synchronous: 'exit'
+ * allows no waiting), through testcontainers in a child process so that the same Docker
+ * host is asked. Without testcontainers' reaper (TESTCONTAINERS_RYUK_DISABLED=true) this
+ * is what removes a container whose file never called stop(); only SIGKILL skips it.
+ */
+function removeContainer(id: string): void {
+  spawnSync(process.execPath, ['--input-type=module', '--eval', REMOVE_CONTAINER, id], {
+    cwd: REPO_ROOT,
+    timeout: DOCKER_PROBE_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+    stdio: 'ignore',
+  });
+}
+
+const REMOVE_CONTAINER = `
+const { getContainerRuntimeClient } = await import('testcontainers');
+const client = await getContainerRuntimeClient();
+await client.container.getById(process.argv[1]).remove({ force: true, v: true });
+`;
+
+/** What to do when the daemon lacks `image` and cannot pull it. */
+export function missingImage(image: string): string {
+  const fix =
+    image === MINIO_IMAGE
+      ? 'build it locally with bash scripts/build-minio-image.sh, or pull it where a registry is reachable'
+      : "it is testcontainers' reaper: set TESTCONTAINERS_RYUK_DISABLED=true, or pull it where a registry is reachable";
+  return `the Docker daemon has no image ${image} and could not pull it: ${fix}`;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '';
+}
+
+/**
+ * The images the daemon still lacks when testcontainers finds a container runtime, else
+ * why it does not. It asks from a child process that is killed after
+ * DOCKER_PROBE_TIMEOUT_MS: a probe that hangs (DOCKER_HOST naming something that never
+ * answers) leaves a socket open that would keep this process alive after its tests. A
+ * configured Docker host (DOCKER_HOST, or tc.host / docker.host in
+ * ~/.testcontainers.properties) is the only one asked, where testcontainers itself would
+ * fall back to the default socket.
+ */
+async function probeDocker(): Promise<{ missing: string[] } | string> {
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '--eval', DOCKER_PROBE, MINIO_IMAGE],
+      { cwd: REPO_ROOT, timeout: DOCKER_PROBE_TIMEOUT_MS, killSignal: 'SIGKILL' },
+    );
+    return JSON.parse(stdout) as { missing: string[] };
+  } catch (error) {
+    const { killed, stdout } = error as { killed?: boolean; stdout?: string };
+    if (killed) return `no Docker daemon answered within ${DOCKER_PROBE_TIMEOUT_MS / 1000} s`;
+    return stdout?.trim() || firstLine(error);
+  }
+}
+
+// The configuration and the reaper's image name come from testcontainers' own modules
+// (neither is a public export), so the probe and testcontainers cannot disagree.
 const DOCKER_PROBE = `
+import { createRequire } from 'node:module';
+const fail = (message) => {
+  console.log(message);
+  process.exit(1);
+};
+const firstLine = (error) => String(error?.message ?? error).trim().split('\\n')[0];
 let testcontainers;
 try {
   testcontainers = await import('testcontainers');
 } catch (error) {
-  console.log('testcontainers is not installed (' + error.message + ')');
-  process.exit(1);
+  fail('testcontainers is not installed (' + firstLine(error) + ')');
 }
+const required = createRequire(createRequire(import.meta.url + '/').resolve('testcontainers'));
+const { getContainerRuntimeConfig } = required('./container-runtime/strategies/utils/config.js');
+const config = await getContainerRuntimeConfig();
+const configured = config.tcHost ?? config.dockerHost;
+if (configured) {
+  const strategy = config.tcHost
+    ? required('./container-runtime/strategies/testcontainers-host-strategy.js').TestcontainersHostStrategy
+    : required('./container-runtime/strategies/configuration-strategy.js').ConfigurationStrategy;
+  const where = process.env.DOCKER_HOST === configured ? 'DOCKER_HOST' : '~/.testcontainers.properties';
+  try {
+    const { dockerOptions } = await new strategy().getResult();
+    await new (required('dockerode'))(dockerOptions).ping();
+  } catch (error) {
+    fail('the Docker host in ' + where + ' (' + configured + ') does not answer: ' + firstLine(error));
+  }
+}
+let client;
 try {
-  await testcontainers.getContainerRuntimeClient();
-  process.exit(0);
+  client = await testcontainers.getContainerRuntimeClient();
 } catch (error) {
-  console.log('no Docker daemon answered (' + error.message + ')');
-  process.exit(1);
+  fail('no Docker daemon answered (' + firstLine(error) + ')');
 }
+const images = [process.argv[1]];
+if (process.env.TESTCONTAINERS_RYUK_DISABLED !== 'true') images.push(required('./reaper/reaper.js').getReaperImage());
+const missing = [];
+for (const image of images) {
+  if (!(await client.image.exists(testcontainers.ImageName.fromString(image)))) missing.push(image);
+}
+console.log(JSON.stringify({ missing }));
+process.exit(0);
 `;
 
 async function resolveMotoServer(attempts: string[]): Promise<S3ServerInfo | undefined> {

@@ -23,7 +23,20 @@ global.UVU_DEFER = 1;
 const uvu = await import('uvu');
 global.UVU_QUEUE.push([file]);
 global.UVU_INDEX = global.UVU_QUEUE.length - 1;
-await import(pathToFileURL(resolve(file)).href);
+// A missing test server explains itself (test/support/servers.ts); its stack says nothing
+// more. It may surface while the file loads, or from a promise a file started early.
+const unavailable = (error: unknown) => {
+  if ((error as Error | undefined)?.name !== 'ServerUnavailableError') throw error;
+  console.error(`${file}: ${(error as Error).message}`);
+  counts.failed = Math.max(counts.failed, 1);
+  process.exit(1);
+};
+process.on('unhandledRejection', unavailable);
+try {
+  await import(pathToFileURL(resolve(file)).href);
+} catch (error) {
+  unavailable(error);
+}
 
 const group = global.UVU_QUEUE[global.UVU_INDEX] ?? [];
 const runners = group.slice(1) as Runner[];
