@@ -21,6 +21,7 @@ import type {
   ObjectAttributes,
   ObjectHead,
   ObjectTransport,
+  PartChecksumAlgorithm,
   PartPage,
   PostPolicy as Policy,
   SignedPost,
@@ -142,9 +143,14 @@ export class MinioTransport implements ObjectTransport {
     throwEmbeddedError(await this.#text({ method: 'PUT', bucketName: bucket, objectName: key, headers }));
   }
 
-  createUpload(bucket: string, key: string, attributes: ObjectAttributes): Promise<string> {
-    // Every part carries a CRC32 (the core's sendPart); S3 wants it announced here.
-    const headers = { ...attributeHeaders(attributes), 'x-amz-checksum-algorithm': 'CRC32' };
+  createUpload(
+    bucket: string,
+    key: string,
+    attributes: ObjectAttributes,
+    partChecksums: PartChecksumAlgorithm | undefined,
+  ): Promise<string> {
+    const headers = attributeHeaders(attributes);
+    if (partChecksums !== undefined) headers['x-amz-checksum-algorithm'] = partChecksums;
     return this.#client.initiateNewMultipartUpload(bucket, key, headers);
   }
 

@@ -38,6 +38,7 @@ import type {
   ObjectAttributes,
   ObjectHead,
   ObjectTransport,
+  PartChecksumAlgorithm,
   PartPage,
   PostPolicy,
   SignedPost,
@@ -172,14 +173,18 @@ export class S3Transport implements ObjectTransport {
     );
   }
 
-  async createUpload(bucket: string, key: string, attributes: ObjectAttributes): Promise<string> {
+  async createUpload(
+    bucket: string,
+    key: string,
+    attributes: ObjectAttributes,
+    partChecksums: PartChecksumAlgorithm | undefined,
+  ): Promise<string> {
     const created = await this.#client.send(
       new CreateMultipartUploadCommand({
         Bucket: bucket,
         Key: key,
         ...attributeInput(attributes),
-        // Every part carries a CRC32 (the core's sendPart); S3 wants it announced here.
-        ChecksumAlgorithm: ChecksumAlgorithm.CRC32,
+        ...(partChecksums === undefined ? {} : { ChecksumAlgorithm: ChecksumAlgorithm[partChecksums] }),
       }),
     );
     if (created.UploadId === undefined) throw new Error('CreateMultipartUpload answered without an UploadId');

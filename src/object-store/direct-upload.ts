@@ -66,7 +66,14 @@ export async function createMultipart(
   const key = target.key(reservation.name);
   let uploadId: string | undefined;
   try {
-    uploadId = await requests.send(reservation.name, 'createUpload', bucket, key, { contentType: options.contentType });
+    uploadId = await requests.send(
+      reservation.name,
+      'createUpload',
+      bucket,
+      key,
+      { contentType: options.contentType },
+      undefined,
+    );
     const parts = [];
     for (const { partNumber, length } of expectedParts(plan)) {
       const url = await requests.send(

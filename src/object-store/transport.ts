@@ -121,6 +121,9 @@ export interface SignedPutRequest {
   expiresIn: number;
 }
 
+/** The part checksum an upload announces at its creation (the only one the core computes). */
+export type PartChecksumAlgorithm = 'CRC32';
+
 /** The per-SDK primitives under the object-store core. */
 export interface ObjectTransport {
   /** The driver name for messages: `minio`, `s3`. */
@@ -162,8 +165,17 @@ export interface ObjectTransport {
     conditions: Conditions,
   ): Promise<void>;
 
-  /** CreateMultipartUpload, announcing CRC32 part checksums (`x-amz-checksum-algorithm`); resolves with the upload id. */
-  createUpload(bucket: string, key: string, attributes: ObjectAttributes): Promise<string>;
+  /**
+   * CreateMultipartUpload; resolves with the upload id. With `partChecksums: 'CRC32'` it
+   * announces CRC32 part checksums (`x-amz-checksum-algorithm`), after which the server
+   * wants one on every part; without, parts go as presigned browser parts do, unsummed.
+   */
+  createUpload(
+    bucket: string,
+    key: string,
+    attributes: ObjectAttributes,
+    partChecksums: PartChecksumAlgorithm | undefined,
+  ): Promise<string>;
   /**
    * UploadPart; `part` must not be kept after it settles. With `checksum` (the part's
    * CRC32, base64) the part goes with `x-amz-checksum-crc32` and an unsigned payload, and

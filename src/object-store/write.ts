@@ -224,7 +224,9 @@ async function uploadStream(
   try {
     const id = await requests.repeat(name, (attempt) => {
       initiations = attempt;
-      return requests.sendOnce('createUpload', bucket, key, attributes);
+      // Announced only when sendPart will sum the parts (the server then wants a sum on each).
+      const announced = target.partChecksums.enabled && NATIVE_CRC32 ? 'CRC32' : undefined;
+      return requests.sendOnce('createUpload', bucket, key, attributes, announced);
     });
     uploadId = id;
     const parts: UploadedPart[] = [];
