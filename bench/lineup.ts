@@ -4,9 +4,12 @@
  */
 import { CONTENDERS, type Contender, type ContenderId } from './contenders.js';
 import { LIMITS } from './limits.js';
-import { OPENDAL } from './opendal.js';
+import { OPENDAL, opendalMissing } from './opendal.js';
 
-export const LINEUP: readonly Contender[] = [...CONTENDERS, OPENDAL, ...LIMITS];
+const missing = await opendalMissing();
+if (missing) console.log(`bench: ${missing}`);
+
+export const LINEUP: readonly Contender[] = [...CONTENDERS, ...(missing ? [] : [OPENDAL]), ...LIMITS];
 
 export function lineupContender(id: ContenderId): Contender {
   const found = LINEUP.find((c) => c.id === id);
