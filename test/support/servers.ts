@@ -51,6 +51,13 @@ const REGION = 'us-east-1';
 /** The credentials MinIO uses when none are configured; the default for STOWAGE_TEST_S3_ENDPOINT. */
 const MINIO_DEFAULT_CREDENTIAL = 'minioadmin';
 /**
+ * The MinIO health check that tells a server ready for requests: 503 until its object
+ * layer, bucket metadata and IAM are up. `/minio/health/live` answers 200 before that
+ * (with `x-minio-server-status: offline`), and S3 requests then get 503
+ * XMinioServerNotInitialized, for seconds on a loaded machine.
+ */
+const MINIO_READY_PATH = '/minio/health/cluster';
+/**
  * Asking Docker whether it is there can hang (e.g. a DOCKER_HOST that never answers). The
  * probe also loads testcontainers in a fresh process, which takes seconds on a busy machine.
  */
@@ -267,7 +274,7 @@ async function startMinio(binary: string): Promise<S3ServerInfo> {
         MINIO_ROOT_PASSWORD: secretKey,
         MINIO_UPDATE: 'off',
       },
-      readyUrl: `http://127.0.0.1:${port}/minio/health/live`,
+      readyUrl: `http://127.0.0.1:${port}${MINIO_READY_PATH}`,
       cleanup: [root],
     });
   });
@@ -281,7 +288,7 @@ async function startMinioContainer(attempts: string[]): Promise<S3ServerInfo | u
     return undefined;
   }
   // Imported only once Docker answered: testcontainers is a devDependency the tests can do without.
-  const { getContainerRuntimeClient, ImageName } = await import('testcontainers');
+  const { getContainerRuntimeClient, ImageName, Wait } = await import('testcontainers');
   const { MinioContainer } = await import('@testcontainers/minio');
   // Images the daemon lacks are pulled here, one at a time, so a daemon that cannot pull
   // says which image (instead of a stack trace from deep inside testcontainers).
@@ -299,7 +306,13 @@ async function startMinioContainer(attempts: string[]): Promise<S3ServerInfo | u
   try {
     // testcontainers' reaper (Ryuk) removes the container if this process dies without
     // stop(), unless TESTCONTAINERS_RYUK_DISABLED=true (docs/testing.md).
-    const container = await new MinioContainer(MINIO_IMAGE).withUsername(accessKey).withPassword(secretKey).start();
+    // MinioContainer waits for /minio/health/live, which answers before the server is ready;
+    // 9000 is the S3 port inside the container.
+    const container = await new MinioContainer(MINIO_IMAGE)
+      .withUsername(accessKey)
+      .withPassword(secretKey)
+      .withWaitStrategy(Wait.forHttp(MINIO_READY_PATH, 9000))
+      .start();
     const cancelRemoval = onProcessEnd(() => removeContainer(container.getId()));
     return {
       endpoint: `http://${container.getHost()}:${container.getPort()}`,
