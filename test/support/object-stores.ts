@@ -100,7 +100,11 @@ export function adminClient(server: S3ServerInfo): Client {
   });
 }
 
-/** Deletes a bucket with everything in it (MinIO's force delete, as `mc rb --force`). */
+/**
+ * Deletes a bucket with everything in it: MinIO's force delete (as `mc rb --force`), and on
+ * a server that ignores it (SeaweedFS, versitygw answer BucketNotEmpty) every object and
+ * incomplete upload first.
+ */
 export async function removeBucket(admin: Client, bucket: string): Promise<void> {
   try {
     const response = await admin.makeRequestAsync(
@@ -110,8 +114,21 @@ export async function removeBucket(admin: Client, bucket: string): Promise<void>
     );
     response.resume();
   } catch (error) {
-    if ((error as { code?: string }).code !== 'NoSuchBucket') throw error;
+    const code = (error as { code?: string }).code;
+    if (code === 'NoSuchBucket') return;
+    if (code !== 'BucketNotEmpty') throw error;
+    await emptyBucket(admin, bucket);
+    await admin.removeBucket(bucket);
   }
+}
+
+async function emptyBucket(admin: Client, bucket: string): Promise<void> {
+  for (const key of await incompleteUploads(admin, bucket)) await admin.removeIncompleteUpload(bucket, key);
+  const keys: string[] = [];
+  for await (const item of admin.listObjectsV2(bucket, '', true)) {
+    if ((item as { name?: string }).name !== undefined) keys.push(String((item as { name?: string }).name));
+  }
+  if (keys.length > 0) await admin.removeObjects(bucket, keys);
 }
 
 /** Every key under `prefix`, reservations included (ListObjectsV2, fewer than 1000 keys). */

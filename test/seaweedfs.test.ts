@@ -1,0 +1,28 @@
+/**
+ * Both object-store drivers on SeaweedFS 4.53 (`weed server`: master, volume, filer and S3 gateway in a temporary
+ * directory): the gap table, then the contract, security and race suites
+ * (test/support/server-suites.ts), the cases needing what the table says is missing
+ * registered as skipped.
+ */
+import type { ServerFeatures } from './support/features.js';
+import { requireGatewayOrSkip } from './support/gateways.js';
+import { serverSuites } from './support/server-suites.js';
+
+/** SeaweedFS 4.53 (commit 7506e5f91cd6), as the probes of test/support/features.ts measured it. */
+const SEAWEEDFS_FEATURES: ServerFeatures = {
+  conditionalCreate: true,
+  ifMatchOnComplete: true,
+  postPolicy: true,
+  postPolicyConditions: true,
+  bucketPolicies: true,
+  policyActions: true,
+  signatures: true,
+  presignedExpiry: true,
+  responseOverrides: true,
+  cors: true,
+  lifecycle: true,
+  abortIncompleteUploads: true,
+};
+
+const server = await requireGatewayOrSkip('seaweedfs', 'seaweedfs');
+if (server) serverSuites({ server, on: 'seaweedfs', features: SEAWEEDFS_FEATURES });

@@ -1,0 +1,28 @@
+/**
+ * Both object-store drivers on versitygw v1.8.0 (its posix backend on a temporary
+ * directory): the gap table, then the contract, security and race suites
+ * (test/support/server-suites.ts), the cases needing what the table says is missing
+ * registered as skipped.
+ */
+import type { ServerFeatures } from './support/features.js';
+import { requireGatewayOrSkip } from './support/gateways.js';
+import { serverSuites } from './support/server-suites.js';
+
+/** versitygw v1.8.0, posix backend, as the probes of test/support/features.ts measured it. */
+const VERSITYGW_FEATURES: ServerFeatures = {
+  conditionalCreate: true,
+  ifMatchOnComplete: true,
+  postPolicy: true,
+  postPolicyConditions: true,
+  bucketPolicies: true,
+  policyActions: true,
+  signatures: true,
+  presignedExpiry: true,
+  responseOverrides: true,
+  cors: true,
+  lifecycle: true,
+  abortIncompleteUploads: true,
+};
+
+const server = await requireGatewayOrSkip('versitygw', 'versitygw');
+if (server) serverSuites({ server, on: 'versitygw', features: VERSITYGW_FEATURES });
