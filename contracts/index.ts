@@ -12,14 +12,17 @@
  * differs from what the driver declares (e.g. a server without conditional writes).
  */
 import type { Capabilities } from '../src/driver.js';
+import { capabilityContract } from './capabilities.js';
 import type { ContractFactory } from './context.js';
 import { copyContract } from './copy.js';
+import { hierarchyContract } from './hierarchy.js';
 import { listContract } from './list.js';
 import { namesContract } from './names.js';
 import { openContract } from './open.js';
 import { saveContract } from './save.js';
 import { urlContract } from './urls.js';
 
+export { rejectsUnsupported } from './capabilities.js';
 export type { ContractFactory, ContractState, ContractTarget } from './context.js';
 export { failingStream, generatedStream, hashStream } from './context.js';
 export type { NameOutcome } from './names.js';
@@ -40,4 +43,6 @@ export function storageContract(
   listContract(setup);
   copyContract(setup);
   urlContract(setup);
+  capabilityContract(setup);
+  hierarchyContract(setup);
 }

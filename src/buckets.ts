@@ -4,7 +4,10 @@
  * what to create and which policy each bucket should end up with is decided here.
  */
 import { isDeepStrictEqual } from 'node:util';
+import type { InitializeReport } from './driver.js';
 import { configError } from './env.js';
+
+export type { InitializeReport } from './driver.js';
 
 /** A bucket policy document (IAM JSON). */
 export interface PolicyDocument {
@@ -38,18 +41,6 @@ export interface BucketSettings {
   policyHooks?: readonly PolicyHook[] | undefined;
   /** Also let anonymous users list public buckets (django-minio-backend does by default). Default false. */
   allowAnonymousList?: boolean | undefined;
-}
-
-/** What `initializeBuckets` did; empty lists mean nothing needed changing. */
-export interface InitializeReport {
-  /** Buckets that did not exist and were created. */
-  created: string[];
-  /** Buckets whose policy was set (made public, or a hook applied). */
-  policySet: string[];
-  /** Buckets whose anonymous policy was removed because they are configured private. */
-  policyRemoved: string[];
-  /** Buckets already as configured. */
-  unchanged: string[];
 }
 
 /** The SDK calls `initializeBuckets` needs; each driver implements them. */

@@ -1,12 +1,23 @@
 /**
- * The driver interface: the small set of I/O operations a backend implements. The
+ * The driver contract: the small set of I/O operations a backend implements, the
+ * capabilities it declares, and what its package entry hands the registry. The
  * `Storage` facade does everything else (names, collisions, content types, capability
  * checks, error context). Drivers receive only names that passed `normalizeName`.
+ *
+ * This module imports no driver and no SDK; drivers, the registry and the facade
+ * import it.
  */
 import type { Readable } from 'node:stream';
-import type { InitializeReport } from './buckets.js';
+import type { EnvReader } from './env.js';
+import type { OptionSet } from './options.js';
+import type { Storage } from './storage.js';
 
-/** What a driver can do. The facade refuses what is missing with UNSUPPORTED. */
+/**
+ * What a driver can do: the one source of truth. The facade dispatches on these flags
+ * alone (never on whether a method exists) and refuses what is missing with
+ * UNSUPPORTED naming the driver and the operation; `CAPABILITY_METHODS` says which
+ * methods a declared capability requires.
+ */
 export interface Capabilities {
   /** `url()` returns a plain URL (public bucket, or a configured base URL). */
   publicUrl: boolean;
@@ -26,6 +37,49 @@ export interface Capabilities {
   bucketManagement: boolean;
   /** `isAvailable()` asks a server rather than answering locally. */
   healthCheck: boolean;
+  /**
+   * Names are paths in a tree of directories (fs, memory): a name cannot be a file and
+   * a directory at once, so after `save('a')` a save of `a/b` is ALREADY_EXISTS, and a
+   * save of `a` over the directory of `a/b` takes another name. false: keys are flat
+   * (object stores), and `a` and `a/b` are two independent objects.
+   */
+  hierarchical: boolean;
+}
+
+/** Every capability, in the order the docs list them. */
+export const CAPABILITY_NAMES = [
+  'publicUrl',
+  'presign',
+  'uploadUrl',
+  'conditionalCreate',
+  'rangeRead',
+  'serverSideCopy',
+  'metadata',
+  'bucketManagement',
+  'healthCheck',
+  'hierarchical',
+] as const satisfies readonly (keyof Capabilities)[];
+
+/** The optional driver methods each capability needs; a driver declaring it must have them all. */
+export const CAPABILITY_METHODS = {
+  publicUrl: ['url'],
+  presign: ['url'],
+  uploadUrl: ['createUploadUrl'],
+  serverSideCopy: ['copy', 'move'],
+  bucketManagement: ['initializeBuckets'],
+  healthCheck: ['isAvailable'],
+} as const satisfies Partial<Record<keyof Capabilities, readonly (keyof Driver)[]>>;
+
+/** What `initializeBuckets` changed. */
+export interface InitializeReport {
+  /** Buckets that did not exist and were created. */
+  created: string[];
+  /** Buckets whose policy was set (made public, or a hook applied). */
+  policySet: string[];
+  /** Buckets whose anonymous policy was removed because they are configured private. */
+  policyRemoved: string[];
+  /** Buckets already as configured. */
+  unchanged: string[];
 }
 
 /** Content handed to a driver: bytes in memory, or a stream read exactly once. */
@@ -149,18 +203,33 @@ export interface Driver {
   /** Lists objects whose names start with `prefix` ('' or ending in '/'), in UTF-8 byte order. */
   list(prefix: string, options: ListOptions): AsyncIterable<ListEntry>;
 
-  /** Copies within the backend; `options` as in write. Rejects with NOT_FOUND when `from` is absent. */
+  // The methods below are called only when the capability named on each is declared.
+
+  /** Copies within the backend (capabilities.serverSideCopy); `options` as in write. Rejects with NOT_FOUND when `from` is absent. */
   copy?(from: string, to: string, options: WriteOptions): Promise<string>;
-  /** Renames within the backend; `options` as in write. Rejects with NOT_FOUND when `from` is absent. */
+  /** Renames within the backend (capabilities.serverSideCopy); `options` as in write. Rejects with NOT_FOUND when `from` is absent. */
   move?(from: string, to: string, options: WriteOptions): Promise<string>;
   /** A URL for the object (capabilities.publicUrl / presign). */
   url?(name: string, options: UrlOptions): Promise<string>;
   /** A presigned browser upload (capabilities.uploadUrl). */
   createUploadUrl?(name: string, options: UploadUrlOptions): Promise<UploadUrl>;
-  /** Asks the backend whether it answers. */
+  /** Asks the backend whether it answers (capabilities.healthCheck). */
   isAvailable?(): Promise<HealthStatus>;
   /** Creates the configured buckets and sets their policies (capabilities.bucketManagement); idempotent. */
   initializeBuckets?(): Promise<InitializeReport>;
   /** Releases sockets, servers and timers. */
   close?(): Promise<void>;
+}
+
+/** The storages an application configures, like Django's STORAGES aliases. */
+export type StorageAlias = 'default' | 'static';
+
+/** What each driver's package entry exports for the registry (`memoryEntry`, `fileSystemEntry`, ...). */
+export interface DriverEntry<Options extends object = object> {
+  /** The driver's option declarations (`defineOptions`): keys, variables, defaults, docs rows. */
+  readonly options?: OptionSet | undefined;
+  /** Builds a Storage from options; throws INVALID_CONFIG for bad or unknown options. */
+  create(options: Options): Storage;
+  /** Reads and validates the driver's environment variables for one storage alias. */
+  optionsFromEnv(env: EnvReader, alias: StorageAlias): Options;
 }

@@ -37,24 +37,13 @@ export class EnvReader {
   boolean(name: string): boolean | undefined {
     this.#read.add(name);
     const value = this.#env[name];
-    if (value === undefined) return undefined;
-    const lower = value.trim().toLowerCase();
-    if (TRUE.has(lower)) return true;
-    if (FALSE.has(lower)) return lower === '' ? undefined : false;
-    throw configError(name, `must be true or false (got ${JSON.stringify(value)})`);
+    return value === undefined ? undefined : parseBoolean(value, name);
   }
 
   /** A number within [min, max]; integers only unless `integer: false`. */
-  number(name: string, limits: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+  number(name: string, limits: NumberRange = {}): number | undefined {
     const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    const value = Number(raw);
-    const { min = -Infinity, max = Infinity, integer = true } = limits;
-    if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
-      const range = `${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}`;
-      throw configError(name, `must be ${range} (got ${JSON.stringify(raw)})`);
-    }
-    return value;
+    return raw === undefined ? undefined : parseNumber(raw, name, limits);
   }
 
   /** A comma-separated list; blanks dropped. */
@@ -94,6 +83,33 @@ export class EnvReader {
       .filter((name) => name.startsWith(prefix) && !this.#read.has(name) && this.#env[name]?.trim())
       .sort();
   }
+}
+
+/** Limits of a number setting. */
+export interface NumberRange {
+  min?: number | undefined;
+  max?: number | undefined;
+  /** Whole numbers only. Default true. */
+  integer?: boolean | undefined;
+}
+
+/** true/false, 1/0, yes/no, on/off (any case); blank is undefined; anything else INVALID_CONFIG naming `label`. */
+export function parseBoolean(raw: string, label: string): boolean | undefined {
+  const lower = raw.trim().toLowerCase();
+  if (TRUE.has(lower)) return true;
+  if (FALSE.has(lower)) return lower === '' ? undefined : false;
+  throw configError(label, `must be true or false (got ${JSON.stringify(raw)})`);
+}
+
+/** A number within `limits` from its text; INVALID_CONFIG naming `label` otherwise. */
+export function parseNumber(raw: string, label: string, limits: NumberRange = {}, given: unknown = raw): number {
+  const value = Number(raw);
+  const { min = -Infinity, max = Infinity, integer = true } = limits;
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    const range = `${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}`;
+    throw configError(label, `must be ${range} (got ${JSON.stringify(given)})`);
+  }
+  return value;
 }
 
 /** INVALID_CONFIG naming the variable or option. */

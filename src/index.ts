@@ -1,29 +1,26 @@
 /**
  * `stowage`: Django's file-storage model for Node.js. This entry point loads no driver
  * SDK; drivers come from `stowage/memory`, `stowage/fs`, `stowage/minio`, `stowage/s3`,
- * or lazily through `createStorage` / `createStorageFromEnv`.
+ * or lazily through `createStorage` / `createStorageFromEnv`. What only driver authors
+ * need (the option kit, the bucket plan, environment readers) is in `stowage/driver-kit`.
  */
 
-export type { BucketAdmin, BucketSettings, InitializeReport, PolicyDocument, PolicyHook } from './buckets.js';
-export {
-  BucketPlan,
-  initializeBuckets,
-  parsePolicyHooks,
-  publicReadPolicy,
-  samePolicy,
-} from './buckets.js';
+export type { PolicyDocument, PolicyHook } from './buckets.js';
 export type { Content } from './content.js';
 export { guessContentType } from './content.js';
 export type {
   ByteRange,
   Capabilities,
   Driver,
+  DriverEntry,
   FileStat,
   HealthStatus,
+  InitializeReport,
   ListEntry,
   ListOptions,
   ReadOptions,
   ReadResult,
+  StorageAlias,
   UploadUrl,
   UploadUrlOptions,
   UrlOptions,
@@ -31,12 +28,11 @@ export type {
   WriteOptions,
 } from './driver.js';
 export type { Env } from './env.js';
-export { checkOptionKeys, EnvReader } from './env.js';
 export type { Operation, StorageErrorCode, StorageErrorOptions } from './errors.js';
 export { ERROR_CODES, isStorageError, StorageError } from './errors.js';
 export { isoDatePrefix } from './iso-date.js';
 export { generateFilename, getValidName, MAX_NAME_BYTES, MAX_SEGMENT_BYTES, normalizeName } from './names.js';
-export type { DriverEntry, DriverName, StorageAlias, StorageConfig } from './registry.js';
+export type { DriverName, StorageConfig } from './registry.js';
 export {
   createStorage,
   createStorageFromEnv,
@@ -44,7 +40,14 @@ export {
   DRIVER_NAMES,
   STORAGE_ALIASES,
 } from './registry.js';
-export type { ListdirResult, OpenOptions, SaveOptions, StorageOptions } from './storage.js';
+export type {
+  HealthOptions,
+  ListdirResult,
+  OpenOptions,
+  SaveOptions,
+  StorageOptions,
+  TransferOptions,
+} from './storage.js';
 export { Storage } from './storage.js';
 export { StoredFile } from './stored-file.js';
 export { compareNames, encodeName } from './utf8.js';

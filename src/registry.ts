@@ -2,19 +2,12 @@
  * The driver registry: `createStorage(config)` and `createStorageFromEnv(env)` load a
  * driver's module only when it is chosen, so choosing `memory` never imports an SDK.
  */
+import type { DriverEntry, StorageAlias } from './driver.js';
 import { configError, type Env, EnvReader } from './env.js';
 import type { Storage } from './storage.js';
 
-/** The storages an application configures, like Django's STORAGES aliases. */
-export type StorageAlias = 'default' | 'static';
-
-/** What each driver's index exports for the registry. */
-export interface DriverEntry<Options extends object = object> {
-  /** Builds a Storage from options; throws INVALID_CONFIG for bad or unknown options. */
-  create(options: Options): Storage;
-  /** Reads and validates the driver's environment variables for one storage alias. */
-  optionsFromEnv(env: EnvReader, alias: StorageAlias): Options;
-}
+/** The contract types, re-exported here for code written against 0.1. */
+export type { DriverEntry, StorageAlias } from './driver.js';
 
 /** One line per driver. */
 const DRIVERS = {

@@ -4,18 +4,19 @@
  * types, capability checks and error context.
  */
 import { inspect } from 'node:util';
-import type { InitializeReport } from './buckets.js';
 import { type Content, guessContentType, toWriteBody } from './content.js';
-import type {
-  ByteRange,
-  Capabilities,
-  Driver,
-  FileStat,
-  HealthStatus,
-  UploadUrl,
-  UploadUrlOptions,
-  UrlOptions,
-  WriteOptions,
+import {
+  type ByteRange,
+  CAPABILITY_METHODS,
+  type Capabilities,
+  type Driver,
+  type FileStat,
+  type HealthStatus,
+  type InitializeReport,
+  type UploadUrl,
+  type UploadUrlOptions,
+  type UrlOptions,
+  type WriteOptions,
 } from './driver.js';
 import { isStorageError, type Operation, StorageError, withContext } from './errors.js';
 import { generateFilename, getValidName, nameCandidates, normalizeName, normalizePrefix } from './names.js';
@@ -49,6 +50,25 @@ export interface OpenOptions {
   range?: ByteRange | undefined;
 }
 
+/** Options of `copy` and `move`. */
+export interface TransferOptions {
+  /**
+   * Insist on a copy inside the backend (capabilities.serverSideCopy): UNSUPPORTED
+   * instead of streaming the bytes through this process. Default false: stream when the
+   * driver cannot copy itself.
+   */
+  serverSide?: boolean | undefined;
+}
+
+/** Options of `isAvailable`. */
+export interface HealthOptions {
+  /**
+   * Insist on asking the backend (capabilities.healthCheck): UNSUPPORTED instead of the
+   * local answer of a driver without a server. Default false.
+   */
+  probe?: boolean | undefined;
+}
+
 export interface ListdirResult {
   directories: string[];
   files: string[];
@@ -65,9 +85,11 @@ export class Storage<D extends Driver = Driver> {
   readonly driver: D;
   readonly replaceExisting: boolean;
 
+  /** Throws INVALID_CONFIG when the driver declares a capability without the methods it needs. */
   constructor(options: StorageOptions<D>) {
     this.driver = options.driver;
     this.replaceExisting = options.replaceExisting ?? false;
+    checkDeclaredMethods(this.driver);
   }
 
   /** What the driver supports. */
@@ -153,7 +175,7 @@ export class Storage<D extends Driver = Driver> {
       } else if (!publicUrl && !presign) {
         this.#require('publicUrl', 'url');
       }
-      return callOptional(this.driver, 'url')(key, options);
+      return declared(this.driver, 'url')(key, options);
     });
   }
 
@@ -166,7 +188,7 @@ export class Storage<D extends Driver = Driver> {
       if (options.maxSize !== undefined && !(Number.isSafeInteger(options.maxSize) && options.maxSize >= 0)) {
         throw new StorageError('INVALID_CONFIG', 'maxSize must be a non-negative integer of bytes.');
       }
-      return callOptional(this.driver, 'createUploadUrl')(key, options);
+      return declared(this.driver, 'createUploadUrl')(key, options);
     });
   }
 
@@ -239,34 +261,41 @@ export class Storage<D extends Driver = Driver> {
     }
   }
 
-  /** Copies `from` to `to` (server-side where the driver can); resolves with the name stored. */
-  async copy(from: string, to: string): Promise<string> {
+  /**
+   * Copies `from` to `to`, inside the backend where the driver can (capabilities.serverSideCopy),
+   * else through this process (UNSUPPORTED with `serverSide: true`); resolves with the name stored.
+   */
+  async copy(from: string, to: string, options: TransferOptions = {}): Promise<string> {
     return this.#run('copy', from, async () => {
       const [source, target] = [normalizeName(from), normalizeName(to)];
+      const serverSide = this.#serverSide(options, 'copy with serverSide');
       if (source === target && this.replaceExisting) return (await this.driver.stat(source)).name;
-      if (this.driver.copy) return this.driver.copy(source, target, this.#transferOptions(target));
+      if (serverSide) return declared(this.driver, 'copy')(source, target, this.#transferOptions(target));
       return this.#copyThrough(source, target);
     });
   }
 
-  /** Moves `from` to `to`; resolves with the name stored. */
-  async move(from: string, to: string): Promise<string> {
+  /** Moves `from` to `to` (as `copy`, then the source is gone); resolves with the name stored. */
+  async move(from: string, to: string, options: TransferOptions = {}): Promise<string> {
     return this.#run('move', from, async () => {
       const [source, target] = [normalizeName(from), normalizeName(to)];
+      const serverSide = this.#serverSide(options, 'move with serverSide');
       if (source === target && this.replaceExisting) return (await this.driver.stat(source)).name;
-      if (this.driver.move) return this.driver.move(source, target, this.#transferOptions(target));
-      const stored = this.driver.copy
-        ? await this.driver.copy(source, target, this.#transferOptions(target))
-        : await this.#copyThrough(source, target);
+      if (serverSide) return declared(this.driver, 'move')(source, target, this.#transferOptions(target));
+      const stored = await this.#copyThrough(source, target);
       if (stored !== source) await this.driver.delete(source);
       return stored;
     });
   }
 
-  /** Health check: asks the server where there is one, answers locally otherwise. */
-  async isAvailable(): Promise<HealthStatus> {
+  /**
+   * Health check: asks the backend when the driver has one to ask (capabilities.healthCheck);
+   * otherwise answers locally, or is UNSUPPORTED with `probe: true`.
+   */
+  async isAvailable(options: HealthOptions = {}): Promise<HealthStatus> {
     return this.#run('isAvailable', undefined, async () => {
-      if (this.driver.isAvailable) return this.driver.isAvailable();
+      if (this.driver.capabilities.healthCheck) return declared(this.driver, 'isAvailable')();
+      if (options.probe) this.#require('healthCheck', 'isAvailable with probe');
       return { available: true, latencyMs: 0, details: `${this.driver.name} driver is local` };
     });
   }
@@ -278,7 +307,7 @@ export class Storage<D extends Driver = Driver> {
   async initializeBuckets(): Promise<InitializeReport> {
     return this.#run('initializeBuckets', undefined, async () => {
       this.#require('bucketManagement', 'initializeBuckets');
-      return callOptional(this.driver, 'initializeBuckets')();
+      return declared(this.driver, 'initializeBuckets')();
     });
   }
 
@@ -351,6 +380,12 @@ export class Storage<D extends Driver = Driver> {
     };
   }
 
+  /** Whether a transfer runs inside the backend; UNSUPPORTED when `serverSide` is insisted on without the capability. */
+  #serverSide(options: TransferOptions, what: string): boolean {
+    if (options.serverSide) this.#require('serverSideCopy', what);
+    return this.driver.capabilities.serverSideCopy;
+  }
+
   #require(capability: keyof Capabilities, what: string): void {
     if (!this.driver.capabilities[capability]) {
       throw new StorageError(
@@ -383,15 +418,27 @@ function attemptLimited(next: () => string): () => string {
   };
 }
 
-function callOptional<K extends 'url' | 'createUploadUrl' | 'initializeBuckets'>(
-  driver: Driver,
-  method: K,
-): NonNullable<Driver[K]> {
-  const fn = driver[method];
-  if (!fn) {
-    throw new StorageError('UNSUPPORTED', `The ${driver.name} driver does not implement ${method}.`);
-  }
+type CapabilityMethod = (typeof CAPABILITY_METHODS)[keyof typeof CAPABILITY_METHODS][number];
+
+/** A method of a declared capability, bound; `checkDeclaredMethods` made sure it exists. */
+function declared<K extends CapabilityMethod>(driver: Driver, method: K): NonNullable<Driver[K]> {
+  const fn = driver[method] as unknown as (...args: unknown[]) => unknown;
   return fn.bind(driver) as NonNullable<Driver[K]>;
+}
+
+/** A driver declaring a capability must have the methods it needs (a bug in the driver otherwise). */
+function checkDeclaredMethods(driver: Driver): void {
+  for (const [capability, methods] of Object.entries(CAPABILITY_METHODS)) {
+    if (!driver.capabilities[capability as keyof Capabilities]) continue;
+    const absent = methods.filter((method) => typeof driver[method] !== 'function');
+    if (absent.length > 0) {
+      throw new StorageError(
+        'INVALID_CONFIG',
+        `The ${driver.name} driver declares capability "${capability}" but has no ${absent.join('() or ')}(); implement it or leave the capability out.`,
+        { operation: 'configure' },
+      );
+    }
+  }
 }
 
 function checkRange(range: ByteRange): ByteRange {

@@ -2,12 +2,13 @@
  * The file-system driver: Django's FileSystemStorage, with atomic writes and exclusive
  * create. A write goes to a temporary file in the target directory; `link()` then
  * publishes it only if the name is free (or `rename()` replaces it), so a reader never
- * sees half a file and a race never overwrites. The same code runs on memfs for the
- * memory driver.
+ * sees half a file and a race never overwrites. The store is hierarchical: a file
+ * standing where a name needs a directory, or a directory where a file would replace
+ * it, is refused as on the memory driver (src/hierarchy.ts).
  */
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs';
-import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { inspect, promisify } from 'node:util';
@@ -25,36 +26,11 @@ import type {
   WriteOptions,
 } from '../../src/driver.js';
 import { StorageError } from '../../src/errors.js';
+import { directoryInTheWay, fileInTheWay } from '../../src/hierarchy.js';
 import { RESERVED_SEGMENT_PREFIX } from '../../src/names.js';
 import { compareNames, encodeName } from '../../src/utf8.js';
 import { mapFileSystemError } from './errors.js';
-import type { FileSystemOptions } from './options.js';
-
-/** The part of Node's `fs` module the driver uses; memfs provides the same. */
-export type FileSystemApi = Pick<
-  typeof nodeFs,
-  'createReadStream' | 'createWriteStream' | 'open' | 'fstat' | 'close' | 'writeFile'
-> & {
-  promises: Pick<
-    typeof nodeFs.promises,
-    'link' | 'unlink' | 'rename' | 'mkdir' | 'rmdir' | 'stat' | 'lstat' | 'realpath' | 'readdir' | 'chmod' | 'copyFile'
-  >;
-};
-
-/** What a driver with a metadata store keeps per file (keyed by inode, so links share it). */
-export interface StoredMetadata {
-  contentType: string;
-  cacheControl?: string | undefined;
-  contentDisposition?: string | undefined;
-  metadata: Record<string, string>;
-}
-
-/** Internals the memory driver passes in; the fs driver uses Node's fs and no store. */
-export interface FileSystemBackend {
-  name: string;
-  fs: FileSystemApi;
-  metadata?: Map<number, StoredMetadata> | undefined;
-}
+import { type FileSystemOptions, FS_OPTIONS, type ResolvedFileSystemOptions } from './options.js';
 
 /** Temporary files start with this; listings skip them, and names may not (src/names.ts). */
 export const PARTIAL_PREFIX = RESERVED_SEGMENT_PREFIX;
@@ -62,40 +38,35 @@ export const PARTIAL_PREFIX = RESERVED_SEGMENT_PREFIX;
 const MAX_DIRECTORY_RACES = 5;
 
 export class FileSystemDriver implements Driver {
-  readonly name: string;
+  readonly name = 'fs';
   readonly capabilities: Capabilities;
   readonly location: string;
-  readonly #options: FileSystemOptions;
-  readonly #fs: FileSystemApi;
-  readonly #meta: Map<number, StoredMetadata> | undefined;
+  /** The options, checked, with defaults applied. */
+  readonly options: ResolvedFileSystemOptions;
+  readonly #fs = nodeFs;
   #root: Promise<string> | undefined;
 
-  constructor(options: FileSystemOptions, backend?: FileSystemBackend) {
-    this.#fs = backend?.fs ?? nodeFs;
-    this.name = backend?.name ?? 'fs';
-    this.#meta = backend?.metadata;
-    this.#options = options;
-    this.location = backend ? options.location : resolve(options.location);
-    if (!isAbsolute(this.location)) {
-      throw new StorageError('INVALID_CONFIG', `${this.name}: location must be an absolute path.`);
-    }
+  constructor(options: FileSystemOptions) {
+    this.options = FS_OPTIONS.resolve(options);
+    this.location = resolve(this.options.location);
     this.capabilities = {
-      publicUrl: options.baseUrl !== undefined,
+      publicUrl: this.options.baseUrl !== undefined,
       presign: false,
       conditionalCreate: true,
       rangeRead: true,
       serverSideCopy: true,
       uploadUrl: false,
-      metadata: this.#meta !== undefined,
+      metadata: false,
       bucketManagement: false,
       healthCheck: false,
+      hierarchical: true,
     };
   }
 
   async write(name: string, body: WriteBody, options: WriteOptions): Promise<string> {
     try {
       const tmp = await this.#temporaryFor(name, (fd) => this.#fill(fd, body));
-      return await this.#publishTemporary(tmp, name, options, this.#metadataOf(options));
+      return await this.#publishTemporary(tmp, name, options);
     } catch (error) {
       throw mapFileSystemError(error, name, this.name);
     }
@@ -137,7 +108,6 @@ export class FileSystemDriver implements Driver {
       const stats = await this.#fs.promises.lstat(path);
       if (stats.isDirectory()) return;
       await this.#fs.promises.unlink(path);
-      if (stats.nlink <= 1) this.#meta?.delete(stats.ino);
       await this.#prune(dirname(path));
     } catch (error) {
       const mapped = mapFileSystemError(error, name, this.name);
@@ -166,7 +136,7 @@ export class FileSystemDriver implements Driver {
         await promisify(this.#fs.close)(fd);
         await this.#fs.promises.copyFile(source, path);
       });
-      return await this.#publishTemporary(tmp, to, options, this.#meta?.get(stats.ino));
+      return await this.#publishTemporary(tmp, to, options);
     } catch (error) {
       throw mapFileSystemError(error, from, this.name);
     }
@@ -178,7 +148,6 @@ export class FileSystemDriver implements Driver {
       const stats = await this.#fs.promises.lstat(source);
       if (!stats.isFile()) throw notFound(from, this.name);
       await this.#directoryFor(to);
-      // Publishing the source itself keeps its inode, so the metadata moves with it.
       const stored = await this.#publish(source, to, options);
       if (!options.overwrite) await this.#fs.promises.unlink(source);
       await this.#prune(dirname(source));
@@ -189,7 +158,7 @@ export class FileSystemDriver implements Driver {
   }
 
   async url(name: string, _options: UrlOptions): Promise<string> {
-    const base = this.#options.baseUrl;
+    const base = this.options.baseUrl;
     if (base === undefined) {
       throw new StorageError('UNSUPPORTED', `The ${this.name} driver has no baseUrl; set one to use url().`);
     }
@@ -197,7 +166,7 @@ export class FileSystemDriver implements Driver {
   }
 
   toJSON(): Record<string, unknown> {
-    return { driver: this.name, location: this.location, baseUrl: this.#options.baseUrl };
+    return { driver: this.name, location: this.location, baseUrl: this.options.baseUrl };
   }
 
   [inspect.custom](): string {
@@ -226,7 +195,7 @@ export class FileSystemDriver implements Driver {
     const { tmp, fd } = await this.#createTemporary(name);
     try {
       await fill(fd, tmp);
-      if (this.#options.fileMode !== undefined) await this.#fs.promises.chmod(tmp, this.#options.fileMode);
+      if (this.options.fileMode !== undefined) await this.#fs.promises.chmod(tmp, this.options.fileMode);
       return tmp;
     } catch (error) {
       await this.#fs.promises.unlink(tmp).catch(() => {});
@@ -248,30 +217,23 @@ export class FileSystemDriver implements Driver {
     }
   }
 
-  /** Publishes a temporary file with `meta`, and removes it whatever happens. */
-  async #publishTemporary(
-    tmp: string,
-    name: string,
-    options: WriteOptions,
-    meta: StoredMetadata | undefined,
-  ): Promise<string> {
-    const ino = this.#meta ? (await this.#fs.promises.lstat(tmp)).ino : undefined;
-    if (ino !== undefined && meta) this.#meta?.set(ino, meta);
+  /** Publishes a temporary file, and removes it whatever happens. */
+  async #publishTemporary(tmp: string, name: string, options: WriteOptions): Promise<string> {
     try {
       const stored = await this.#publish(tmp, name, options);
       if (!options.overwrite) await this.#fs.promises.unlink(tmp);
       return stored;
     } catch (error) {
       await this.#fs.promises.unlink(tmp).catch(() => {});
-      if (ino !== undefined) this.#meta?.delete(ino);
       throw error;
     }
   }
 
   /**
    * Gives the file at `path` the name `name`: `rename` when overwriting; otherwise
-   * `link`, which fails if the name exists, trying `nextName()` until one is free
-   * (the caller then removes `path`). Resolves with the name used.
+   * `link`, which fails if the name exists (a file, or a directory of other files),
+   * trying `nextName()` until one is free (the caller then removes `path`). Resolves
+   * with the name used. Replacing a directory is refused.
    */
   async #publish(path: string, name: string, options: WriteOptions): Promise<string> {
     const fsp = this.#fs.promises;
@@ -280,9 +242,8 @@ export class FileSystemDriver implements Driver {
       const target = await this.#path(candidate);
       if (options.overwrite) {
         const replaced = await fsp.lstat(target).catch(() => undefined);
-        const moved = await fsp.lstat(path);
+        if (replaced?.isDirectory()) throw directoryInTheWay(this.name, candidate);
         await fsp.rename(path, target);
-        if (replaced && replaced.ino !== moved.ino && replaced.nlink <= 1) this.#meta?.delete(replaced.ino);
         return candidate;
       }
       try {
@@ -294,33 +255,21 @@ export class FileSystemDriver implements Driver {
     }
   }
 
-  #metadataOf(options: WriteOptions): StoredMetadata | undefined {
-    if (!this.#meta) return undefined;
-    return {
-      contentType: options.contentType,
-      cacheControl: options.cacheControl,
-      contentDisposition: options.contentDisposition,
-      metadata: options.metadata ?? {},
-    };
-  }
-
   #stat(name: string, stats: nodeFs.Stats): FileStat {
-    const meta = this.#meta?.get(stats.ino);
     return {
       name,
       size: stats.size,
       lastModified: stats.mtime,
-      contentType: meta?.contentType ?? guessContentType(name),
+      contentType: guessContentType(name),
       etag: `"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`,
-      cacheControl: meta?.cacheControl,
-      contentDisposition: meta?.contentDisposition,
-      metadata: { ...meta?.metadata },
+      metadata: {},
     };
   }
 
   async *#walk(dir: string, prefix: string, recursive: boolean): AsyncGenerator<ListEntry> {
     const entries = await this.#fs.promises.readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return []; // gone, or a file: nothing under it
       throw mapFileSystemError(error, prefix, this.name);
     });
     // Sorting "dir/" with its slash gives S3's order: "a-b" < "a/" < "a0".
@@ -376,29 +325,42 @@ export class FileSystemDriver implements Driver {
     return this.#fs.promises.realpath(path).catch(() => path);
   }
 
-  /** Creates the directory that will hold `name` (checking that it stays inside); returns it. */
+  /**
+   * Creates the directory that will hold `name` (checking that it stays inside); returns
+   * it. ALREADY_EXISTS when a file stands where a directory is needed.
+   */
   async #directoryFor(name: string): Promise<string> {
     const dir = dirname(await this.#path(name));
     await this.#checkInside(dir, name);
-    const mode = this.#options.directoryMode;
-    const missing = await this.#missingAncestors(dir);
-    await this.#fs.promises.mkdir(dir, { recursive: true });
+    const mode = this.options.directoryMode;
+    const missing = await this.#missingAncestors(dir, name);
+    await this.#fs.promises.mkdir(dir, { recursive: true }).catch(async (error: NodeJS.ErrnoException) => {
+      // A file created in the meantime where a directory is needed: say which one.
+      if (error.code === 'EEXIST' || error.code === 'ENOTDIR') await this.#missingAncestors(dir, name);
+      throw error;
+    });
     if (mode !== undefined) for (const created of missing) await this.#fs.promises.chmod(created, mode);
     // A symlink swapped in while we created the directories must not take us outside.
     await this.#checkInside(dir, name);
     return dir;
   }
 
-  async #missingAncestors(dir: string): Promise<string[]> {
+  /** The directories from `dir` up that do not exist yet, outermost first; refuses a file among them. */
+  async #missingAncestors(dir: string, name: string): Promise<string[]> {
     const missing: string[] = [];
     const root = await this.#rootPath();
     for (let current = dir; current !== root; current = dirname(current)) {
-      const exists = await this.#fs.promises.lstat(current).then(
-        () => true,
-        () => false,
-      );
-      if (exists) break;
-      missing.unshift(current);
+      const link = await this.#fs.promises.lstat(current).catch(() => undefined);
+      if (!link) {
+        missing.unshift(current);
+        continue;
+      }
+      // A symlink counts as what it points at; a dangling one is left to mkdir.
+      const stats = link.isSymbolicLink() ? await this.#fs.promises.stat(current).catch(() => undefined) : link;
+      if (stats && !stats.isDirectory()) {
+        throw fileInTheWay(this.name, name, relative(root, current).split(sep).join('/'));
+      }
+      break;
     }
     return missing;
   }

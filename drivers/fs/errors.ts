@@ -5,7 +5,9 @@ const CODES: Record<string, { code: StorageError['code']; hint: string }> = {
   EISDIR: { code: 'NOT_FOUND', hint: 'the name is a directory, not a file' },
   EEXIST: { code: 'ALREADY_EXISTS', hint: 'a file of that name exists' },
   ENOTEMPTY: { code: 'ALREADY_EXISTS', hint: 'a directory of that name exists' },
-  ENOTDIR: { code: 'INVALID_NAME', hint: 'a file stands where the name needs a directory' },
+  // Reading under a file (`a/b` where `a` is a file): nothing is stored there. Writes
+  // refuse that clash earlier, with ALREADY_EXISTS (src/hierarchy.ts).
+  ENOTDIR: { code: 'NOT_FOUND', hint: 'no such file (a file stands where the name needs a directory)' },
   ENAMETOOLONG: { code: 'INVALID_NAME', hint: 'the name is too long for this file system' },
   EACCES: { code: 'PERMISSION_DENIED', hint: 'check the permissions of the storage location' },
   EPERM: { code: 'PERMISSION_DENIED', hint: 'check the permissions of the storage location' },

@@ -5,6 +5,7 @@
  */
 import { Agent } from 'node:http';
 import { BucketPlan, checkBucketName, parsePolicyHooks } from '../../src/buckets.js';
+import type { StorageAlias } from '../../src/driver.js';
 import { checkOptionKeys, configError, defined, type EnvReader, naming } from '../../src/env.js';
 import { StorageError } from '../../src/errors.js';
 import { normalizeName } from '../../src/names.js';
@@ -16,7 +17,6 @@ import {
   MIN_PART_SIZE,
   parseExternalEndpoint,
 } from '../../src/object-store.js';
-import type { StorageAlias } from '../../src/registry.js';
 import { MAX_MAX_ATTEMPTS, type RetryPolicy, retryPolicy } from '../../src/retry.js';
 import { MAX_URL_EXPIRY_SECONDS } from '../../src/storage.js';
 import {

@@ -48,6 +48,7 @@ const CAPABILITIES: Omit<Capabilities, 'publicUrl'> = {
   metadata: true,
   bucketManagement: true,
   healthCheck: true,
+  hierarchical: false,
 };
 
 /** Buckets already warned about as neither public nor private, so the warning shows once. */

@@ -3,8 +3,8 @@
  * loaded only through this entry point), with everything django-minio-backend offers.
  */
 import type { InitializeReport } from '../../src/buckets.js';
+import type { DriverEntry } from '../../src/driver.js';
 import { withContext } from '../../src/errors.js';
-import type { DriverEntry } from '../../src/registry.js';
 import { Storage } from '../../src/storage.js';
 import { optionsFromEnv } from './config.js';
 import { MinioDriver } from './driver.js';

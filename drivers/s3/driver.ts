@@ -80,6 +80,7 @@ export class S3Driver implements Driver {
       metadata: true,
       bucketManagement: true,
       healthCheck: true,
+      hierarchical: false,
     };
   }
 

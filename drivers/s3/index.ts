@@ -3,8 +3,8 @@
  * The SDK packages are optional peer dependencies, loaded only by this entry point.
  */
 import { type InitializeReport, parsePolicyHooks } from '../../src/buckets.js';
+import type { DriverEntry } from '../../src/driver.js';
 import { configError, type EnvReader } from '../../src/env.js';
-import type { DriverEntry } from '../../src/registry.js';
 import { MAX_MAX_ATTEMPTS } from '../../src/retry.js';
 import { Storage } from '../../src/storage.js';
 import { resolveSettings } from './client.js';

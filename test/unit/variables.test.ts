@@ -9,7 +9,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DRIVER_NAMES } from '../../src/registry.js';
+import { fileSystemEntry } from '../../drivers/fs/index.js';
+import { memoryEntry } from '../../drivers/memory/index.js';
+import { minioEntry } from '../../drivers/minio/index.js';
+import { s3Entry } from '../../drivers/s3/index.js';
+import type { DriverEntry } from '../../src/driver.js';
+import { optionsTable } from '../../src/options.js';
+import { DRIVER_NAMES, type DriverName } from '../../src/registry.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 /** A quoted name in code (comments use backticks, and may name settings stowage does not read). */
@@ -56,5 +62,29 @@ for (const driver of drivers) {
     }
   });
 }
+
+const ENTRIES: Record<DriverName, DriverEntry> = {
+  memory: memoryEntry,
+  fs: fileSystemEntry,
+  minio: minioEntry,
+  s3: s3Entry,
+} as Record<DriverName, DriverEntry>;
+
+test('the option tables of memory and fs in docs/configuration.md are the ones their declarations give', () => {
+  for (const entry of [memoryEntry, fileSystemEntry]) {
+    const table = optionsTable(entry.options);
+    assert.ok(configuration.includes(table), `docs/configuration.md must hold this table:\n${table}`);
+  }
+});
+
+test('a driver declaring its options has its table in docs/configuration.md or its own page', () => {
+  for (const driver of drivers) {
+    const declared = ENTRIES[driver].options;
+    if (!declared) continue;
+    const table = optionsTable(declared);
+    const docs = configuration + read(`docs/${driver}.md`);
+    assert.ok(docs.includes(table), `${driver}: docs/configuration.md or docs/${driver}.md must hold:\n${table}`);
+  }
+});
 
 test.run();
