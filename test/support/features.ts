@@ -77,9 +77,16 @@ export const MINIO_FEATURES: ServerFeatures = {
   flatKeys: true,
 };
 
-/** The contract suite's capability overrides for a server with `features`. */
+/**
+ * The contract suite's capability overrides for a server with `features`: no conditional
+ * create without If-None-Match; names in a tree (the file/directory clash) on a server
+ * whose keys are not flat.
+ */
 export function contractOverrides(features: ServerFeatures): Partial<Capabilities> {
-  return features.conditionalCreate ? {} : { conditionalCreate: false };
+  return {
+    ...(features.conditionalCreate ? {} : { conditionalCreate: false }),
+    ...(features.flatKeys ? {} : { hierarchical: true }),
+  };
 }
 
 /** What the probes measured, and for each feature found missing, why (the error, if one was thrown). */

@@ -129,7 +129,8 @@ async function startVersitygw(binary: string, port: number, keys: Keys) {
 
 /**
  * `weed server`: master, volume server, filer and the S3 gateway in one process, every
- * port (and gRPC port) a free loopback one, one identity with full rights.
+ * port (and gRPC port) a free loopback one, one identity with full rights (the
+ * identities file of `-s3.config`).
  * https://github.com/seaweedfs/seaweedfs/wiki/Amazon-S3-API
  */
 async function startSeaweedfs(binary: string, s3Port: number, keys: Keys) {
@@ -142,8 +143,8 @@ async function startSeaweedfs(binary: string, s3Port: number, keys: Keys) {
     actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'],
   };
   await writeFile(config, JSON.stringify({ identities: [identity] }));
-  const ports = await distinctFreePorts(8, [s3Port]);
-  const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3Grpc, metrics] = ports;
+  const ports = await distinctFreePorts(7, [s3Port]);
+  const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3Grpc] = ports;
   return startServerProcess({
     command: binary,
     args: [
@@ -154,6 +155,8 @@ async function startSeaweedfs(binary: string, s3Port: number, keys: Keys) {
       `-master.port=${master}`,
       `-master.port.grpc=${masterGrpc}`,
       `-master.volumeSizeLimitMB=${SEAWEED_VOLUME_SIZE_MB}`,
+      // No anonymous usage reports to seaweedfs.com from a test run.
+      '-master.telemetry=false',
       `-volume.port=${volume}`,
       `-volume.port.grpc=${volumeGrpc}`,
       `-volume.max=${SEAWEED_MAX_VOLUMES}`,
@@ -164,7 +167,11 @@ async function startSeaweedfs(binary: string, s3Port: number, keys: Keys) {
       `-s3.port=${s3Port}`,
       `-s3.port.grpc=${s3Grpc}`,
       `-s3.config=${config}`,
-      `-metricsPort=${metrics}`,
+      // As S3 does: a write to a missing bucket is NoSuchBucket, not a new bucket.
+      '-s3.autoCreateBucket=false',
+      // The Iceberg and Lance catalogs would listen on fixed ports (8181, 9101).
+      '-s3.port.iceberg=0',
+      '-s3.port.lance=0',
     ],
     env: { PATH: process.env.PATH, HOME: root },
     readyUrl: `http://127.0.0.1:${s3Port}/healthz`,
