@@ -1,7 +1,7 @@
 /**
- * Bucket visibility, policies and `initializeBuckets`, shared by the object-store
- * drivers (MinIO and S3). A driver supplies a `BucketAdmin` that does the SDK calls;
- * what to create and which policy each bucket should end up with is decided here.
+ * Bucket visibility, policies and `initializeBuckets`, for the object-store core
+ * (src/object-store/): it supplies a `BucketAdmin` over its transport; what to create
+ * and which policy each bucket should end up with is decided here, once.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { InitializeReport } from './driver.js';
@@ -125,6 +125,16 @@ export class BucketPlan {
     );
   }
 
+  /** What the plan decides, as a stable value (the once-per-process key). */
+  key(): unknown {
+    return {
+      public: [...this.publicBuckets].sort(),
+      private: [...this.privateBuckets].sort(),
+      hooks: [...this.hooks.entries()].sort(([a], [b]) => a.localeCompare(b)),
+      allowAnonymousList: this.allowAnonymousList,
+    };
+  }
+
   /** Every bucket the settings mention, in a stable order. */
   get buckets(): string[] {
     return [...new Set([...this.publicBuckets, ...this.privateBuckets, ...this.hooks.keys()])].sort();
@@ -174,6 +184,33 @@ export async function initializeBuckets(admin: BucketAdmin, plan: BucketPlan): P
     if (!changed) report.unchanged.push(bucket);
   }
   return report;
+}
+
+/** Consistency checks run (or running) in this process, by server and bucket plan. */
+const checked = new Map<string, Promise<InitializeReport>>();
+
+/**
+ * `initializeBuckets` once per process for the same server and plan (the consistency
+ * check on start), keyed on everything the plan decides: visibility, hooks and
+ * anonymous listing. A failed run is forgotten, so that the next call retries.
+ */
+export function initializeOnce(endpoint: string, admin: BucketAdmin, plan: BucketPlan): Promise<InitializeReport> {
+  const key = JSON.stringify([endpoint, plan.key()]);
+  let run = checked.get(key);
+  if (!run) {
+    run = initializeBuckets(admin, plan);
+    checked.set(key, run);
+    run.catch(() => checked.delete(key));
+  }
+  return run;
+}
+
+/** Creates `bucket`, with the policy the plan gives it, when it is missing (the bucket check on save). */
+export async function ensureBucket(admin: BucketAdmin, plan: BucketPlan, bucket: string): Promise<void> {
+  if (await admin.bucketExists(bucket)) return;
+  await admin.createBucket(bucket);
+  const policy = plan.desiredPolicy(bucket);
+  if (policy) await admin.setPolicy(bucket, JSON.stringify(policy));
 }
 
 /**

@@ -11,8 +11,6 @@
  * stream in 16 MiB parts, one at a time). Why parallel: with one part at a time the
  * client hashes (MD5, SHA-256) while the server waits, then waits while the server stores.
  */
-
-import type { Readable } from 'node:stream';
 import { MAX_PART_SIZE } from './object-store.js';
 
 /**
@@ -101,58 +99,5 @@ export async function uploadInParts(
   } catch (error) {
     await Promise.allSettled(running);
     throw error;
-  }
-}
-
-/** What a driver sends for each step of a multipart upload (`uploadMultipart`); each retries as the driver does. */
-export interface MultipartSteps {
-  /** Starts the upload and resolves with its id; calls `attempted(n)` for each attempt it makes. */
-  initiate(attempted: (attempt: number) => void): Promise<string>;
-  /** Uploads part `number` (1-based); resolves with its ETag. `part` must not be kept after it settles. */
-  uploadPart(uploadId: string, number: number, part: Buffer): Promise<string>;
-  /** Completes the upload with the parts' ETags in order (conditional on the reservation, if any). */
-  complete(uploadId: string, etags: string[]): Promise<void>;
-  /** Whether the object already is the completed upload of `etags` (asked after a failed completion). */
-  completed(etags: string[]): Promise<boolean>;
-  /** Aborts the upload (best effort: never rejects). */
-  abort(uploadId: string): Promise<void>;
-  /** Aborts the key's incomplete uploads other than `keep` (best effort: never rejects). */
-  abortOthers(keep: string | undefined): Promise<void>;
-}
-
-/**
- * A multipart upload of `stream` in parts (`uploadInParts`), the same on every object
- * store: initiate, upload the parts, complete. A completion whose answer was lost is
- * retried into 412 or NoSuchUpload, so a failed completion asks whether the object
- * already is this upload. On any failure the stream is released and the upload aborted,
- * and the step's own error is rethrown for the driver to map. `reserved`: the key holds
- * this writer's reservation, so an initiation whose answer was lost (retried, or failed)
- * may have left an upload nobody knows the id of, which is searched for and aborted.
- */
-export async function uploadMultipart(
-  stream: Readable,
-  size: number,
-  parallel: number,
-  reserved: boolean,
-  steps: MultipartSteps,
-): Promise<void> {
-  let uploadId: string | undefined;
-  let initiations = 0;
-  try {
-    const id = await steps.initiate((attempt) => {
-      initiations = attempt;
-    });
-    uploadId = id;
-    const etags = await uploadInParts(stream, size, parallel, (number, part) => steps.uploadPart(id, number, part));
-    await steps.complete(id, etags).catch(async (error: unknown) => {
-      if (!(await steps.completed(etags))) throw error;
-    });
-  } catch (error) {
-    stream.destroy();
-    if (uploadId !== undefined) await steps.abort(uploadId);
-    throw error;
-  } finally {
-    const unsure = initiations > 1 || (initiations === 1 && uploadId === undefined);
-    if (unsure && reserved) await steps.abortOthers(uploadId);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Retries: the one policy both object-store drivers apply to every request, so that
+ * Retries: the one policy the object-store core applies to every request, so that
  * the behaviour and the option (`maxAttempts`) are the same whatever the SDK. The AWS
  * SDK's own retry strategy is turned off in the S3 driver and minio-js's in the MinIO
  * driver; stowage retries instead, because only it knows which requests are safe to
@@ -9,16 +9,14 @@
  *   are retried on retryable failures (`StorageError.retryable`: resets, timeouts,
  *   5xx, throttling), with capped exponential backoff and full jitter.
  * - A create-only-if-absent write (`If-None-Match: *`) is not idempotent: when an
- *   attempt fails after the request may have reached the server (a reset, a timeout;
- *   not a refused connection), the write may have landed, and its retry then meets
- *   412. `createExclusive` then asks the driver whether what the name holds is what
- *   was sent (checksum), and treats a match as success instead of moving on to another
- *   name, which would store the bytes twice.
+ *   attempt fails after the request may have reached the server, the write may have
+ *   landed, and its retry then meets 412. The object-store core checks what the name
+ *   holds before moving on (src/object-store/write.ts `createExclusive`); which
+ *   request is which is `RETRY` in src/object-store/transport.ts.
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (the same backoff)
  */
 import { configError } from './env.js';
 import type { StorageError } from './errors.js';
-import { networkCode } from './s3-errors.js';
 
 export interface RetryPolicy {
   /** Attempts per request, the first included; 1 turns retries off. */
@@ -73,69 +71,5 @@ export async function retrying<T>(
       if (!mapped.retryable || number >= policy.maxAttempts) throw mapped;
       await sleep(backoffDelay(policy, number));
     }
-  }
-}
-
-/** One create-only-if-absent write, as `createExclusive` drives it. */
-export interface ExclusiveCreate {
-  /** Sends the write once; rejects as the SDK does. */
-  send(): Promise<void>;
-  /** True when `error` is the server refusing because the name is taken (412). */
-  isTaken(error: unknown): boolean;
-  /** True when the SDK itself retried before answering `error` (an SDK client with its own retries). */
-  retriedInside?(error: unknown): boolean;
-  /**
-   * Whether the name now holds exactly what `send` wrote (asked only after an
-   * ambiguous failure), asking the server with `policy`.
-   */
-  isOurs(policy: RetryPolicy): Promise<boolean>;
-  /** The StorageError for an SDK error (its `retryable` decides). */
-  map(error: unknown): StorageError;
-}
-
-/**
- * Sends an exclusive create with retries; resolves 'created', or 'taken' when the
- * name belongs to someone else. After an ambiguous failure, a 412 on the retry, or
- * running out of attempts, is checked with `isOurs()`: a match is 'created'. The
- * check after running out asks once (the server may be down), so that a write gives
- * up within maxAttempts + 1 request timeouts.
- */
-export async function createExclusive(policy: RetryPolicy, create: ExclusiveCreate): Promise<'created' | 'taken'> {
-  let ambiguous = false;
-  for (let number = 1; ; number++) {
-    try {
-      await create.send();
-      return 'created';
-    } catch (error) {
-      if (create.isTaken(error)) {
-        const maybeOurs = ambiguous || create.retriedInside?.(error) === true;
-        return maybeOurs && (await ours(create, policy)) ? 'created' : 'taken';
-      }
-      const mapped = create.map(error);
-      ambiguous ||= mayHaveLanded(error);
-      if (!mapped.retryable || number >= policy.maxAttempts) {
-        if (ambiguous && (await ours(create, { ...policy, maxAttempts: 1 }))) return 'created';
-        throw mapped;
-      }
-      await sleep(backoffDelay(policy, number));
-    }
-  }
-}
-
-/** Network failures that happen before a request is sent: it cannot have landed. */
-const UNDELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-/** False only when the request certainly never reached the server. */
-export function mayHaveLanded(error: unknown): boolean {
-  const code = networkCode(error);
-  return code === undefined || !UNDELIVERED.has(code);
-}
-
-/** `isOurs()`, where a failure to ask (server still down) counts as "not known to be ours". */
-async function ours(create: ExclusiveCreate, policy: RetryPolicy): Promise<boolean> {
-  try {
-    return await create.isOurs(policy);
-  } catch {
-    return false;
   }
 }

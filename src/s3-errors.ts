@@ -1,9 +1,9 @@
 /**
- * S3 protocol knowledge both object-store drivers share: which StorageError an S3 error
- * code, an HTTP status or a Node network error becomes, how the message reads, and
- * what is scrubbed from it. Each driver keeps only the one function that reads its
- * SDK's error shape (drivers/minio/errors.ts, drivers/s3/errors.ts) and hands the facts
- * to `objectStoreError`.
+ * The S3 error rules of the object-store core: which StorageError an S3 error code, an
+ * HTTP status or a Node network error becomes, how the message reads, and what is
+ * scrubbed from it. Each transport keeps only the one function that reads its SDK's
+ * error shape (`errorFacts`: drivers/minio/errors.ts, drivers/s3/errors.ts); the core
+ * hands the facts to `objectStoreError`.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  */
 import { StorageError, type StorageErrorCode } from './errors.js';
@@ -24,6 +24,8 @@ export interface ErrorFacts {
   status?: number | undefined;
   /** The SDK's own message, shown only when no rule applies. */
   message?: string | undefined;
+  /** Attempts the SDK itself made, when it says (a client with its own retries). */
+  attempts?: number | undefined;
 }
 
 /** What the failed call was about, for the message. */
@@ -179,6 +181,7 @@ export function objectStoreError(
   cause: unknown,
   extra: Readonly<Record<string, ErrorRule>> = {},
 ): StorageError {
+  if (cause instanceof StorageError) return cause;
   const { code, status } = facts;
   const rule =
     (code === undefined ? undefined : (extra[code] ?? S3_ERROR_RULES[code] ?? NETWORK_ERROR_RULES[code])) ??
@@ -210,4 +213,13 @@ function describeWhere(where: ErrorWhere): string {
   if (where.bucket !== undefined) parts.push(`in bucket ${where.bucket}`);
   if (where.endpoint !== undefined) parts.push(`at ${where.endpoint}`);
   return parts.length > 0 ? ` ${parts.join(' ')}` : '';
+}
+
+/** Network failures that happen before a request is sent: it cannot have landed. */
+const UNDELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** False only when the request certainly never reached the server. */
+export function mayHaveLanded(error: unknown): boolean {
+  const code = networkCode(error);
+  return code === undefined || !UNDELIVERED.has(code);
 }

@@ -20,6 +20,7 @@ import {
 import { MAX_MAX_ATTEMPTS, type RetryPolicy, retryPolicy } from '../../src/retry.js';
 import { MAX_URL_EXPIRY_SECONDS } from '../../src/storage.js';
 import {
+  DEFAULT_HEALTH_TIMEOUT_MS,
   DEFAULT_MEDIA_BUCKET,
   DEFAULT_REGION,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -49,7 +50,9 @@ export interface MinioConfig {
   urlExpirySeconds: number;
   partSize: number;
   requestTimeoutMs: number;
+  healthTimeoutMs: number;
   retry: RetryPolicy;
+  replaceExisting: boolean;
   bucketCheckOnSave: boolean;
   consistencyCheckOnStart: boolean;
   plan: BucketPlan;
@@ -109,7 +112,9 @@ export function resolveConfig(options: MinioOptions): MinioConfig {
         : checkUrlExpiry(options.urlExpirySeconds, 'minio option urlExpirySeconds'),
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    healthTimeoutMs: options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
     retry: retryPolicy(options.maxAttempts, 'minio option maxAttempts'),
+    replaceExisting: options.replaceExisting ?? false,
     bucketCheckOnSave: options.bucketCheckOnSave ?? false,
     consistencyCheckOnStart: options.consistencyCheckOnStart ?? false,
     plan,
@@ -156,6 +161,7 @@ export function optionsFromEnv(env: EnvReader, alias: StorageAlias): MinioOption
     consistencyCheckOnStart: env.boolean('MINIO_CONSISTENCY_CHECK_ON_START'),
     partSize: env.number('MINIO_MULTIPART_PART_SIZE', { min: MIN_PART_SIZE, max: MAX_PART_SIZE }),
     requestTimeoutMs: env.number('MINIO_REQUEST_TIMEOUT_MS', { min: 0 }),
+    healthTimeoutMs: env.number('MINIO_HEALTH_TIMEOUT_MS', { min: 1, max: 600_000 }),
     maxAttempts: env.number('MINIO_MAX_ATTEMPTS', { min: 1, max: MAX_MAX_ATTEMPTS }),
     replaceExisting: env.boolean('MINIO_REPLACE_EXISTING') ?? env.boolean('STORAGE_REPLACE_EXISTING'),
   };
@@ -272,6 +278,7 @@ const EXPECTED: Partial<Record<keyof MinioOptions, Expected>> = {
   consistencyCheckOnStart: 'boolean',
   partSize: 'number',
   requestTimeoutMs: 'number',
+  healthTimeoutMs: 'number',
   maxAttempts: 'number',
   replaceExisting: 'boolean',
 };
@@ -311,6 +318,13 @@ function checkTypes(options: MinioOptions): void {
     throw configError(
       'minio option requestTimeoutMs',
       `must be a whole number of milliseconds, 0 for none; got ${requestTimeoutMs}`,
+    );
+  }
+  const { healthTimeoutMs } = options;
+  if (healthTimeoutMs !== undefined && !(Number.isInteger(healthTimeoutMs) && healthTimeoutMs >= 1)) {
+    throw configError(
+      'minio option healthTimeoutMs',
+      `must be a whole number of milliseconds from 1; got ${healthTimeoutMs}`,
     );
   }
   if (options.httpAgent !== undefined && !(options.httpAgent instanceof Agent)) {

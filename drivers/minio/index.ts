@@ -21,7 +21,8 @@ export type { MinioOptions } from './options.js';
  * Throws INVALID_CONFIG for bad or unknown options; makes no request.
  */
 export function createMinioStorage(options: MinioOptions): Storage<MinioDriver> {
-  return new Storage({ driver: new MinioDriver(options), replaceExisting: options.replaceExisting });
+  const driver = new MinioDriver(options);
+  return new Storage({ driver, replaceExisting: driver.replaceExisting });
 }
 
 /**

@@ -122,6 +122,11 @@ export interface MinioOptions {
    */
   requestTimeoutMs?: number | undefined;
   /**
+   * Milliseconds `isAvailable()` waits for its one probe (`/minio/health/live`, never
+   * retried). Default 2000. Env: `MINIO_HEALTH_TIMEOUT_MS`.
+   */
+  healthTimeoutMs?: number | undefined;
+  /**
    * Attempts per request, the first included, from 1 (no retries) to 10: requests
    * that failed with a retryable error (reset, timeout, 5xx, throttling) are sent
    * again after a backoff (100 ms doubling to 5 s, full jitter), reads resume where
@@ -160,6 +165,7 @@ export const OPTION_KEYS = [
   'partSize',
   'httpAgent',
   'requestTimeoutMs',
+  'healthTimeoutMs',
   'maxAttempts',
   'replaceExisting',
 ] as const satisfies readonly (keyof MinioOptions)[];
@@ -169,3 +175,5 @@ export const DEFAULT_MEDIA_BUCKET = 'auto-generated-bucket-media-files';
 export const DEFAULT_STATIC_BUCKET = 'auto-generated-bucket-static-files';
 export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+/** A health check must answer quickly, whatever the request timeout. */
+export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;

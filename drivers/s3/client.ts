@@ -8,7 +8,6 @@ import * as https from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { BucketPlan, checkBucketName } from '../../src/buckets.js';
 import { checkOptionKeys, configError, naming } from '../../src/env.js';
-import type { StorageError } from '../../src/errors.js';
 import {
   checkUrlExpiry,
   DEFAULT_PART_SIZE,
@@ -17,7 +16,7 @@ import {
   MIN_PART_SIZE,
   parseExternalEndpoint,
 } from '../../src/object-store.js';
-import { backoffDelay, type RetryPolicy, retryPolicy, sleep } from '../../src/retry.js';
+import { type RetryPolicy, retryPolicy } from '../../src/retry.js';
 import { MAX_URL_EXPIRY_SECONDS } from '../../src/storage.js';
 import {
   type ChecksumMode,
@@ -32,6 +31,14 @@ import {
 /** Region used with a custom endpoint when none is given (MinIO's and most servers' default). */
 const CUSTOM_ENDPOINT_REGION = 'us-east-1';
 const CHECKSUM_MODES: readonly ChecksumMode[] = ['WHEN_SUPPORTED', 'WHEN_REQUIRED'];
+const BOOLEAN_OPTIONS = [
+  'forcePathStyle',
+  'allowAnonymousList',
+  'bucketCheckOnSave',
+  'consistencyCheckOnStart',
+  'replaceExisting',
+  'conditionalWrites',
+] as const satisfies readonly (keyof S3Options)[];
 
 /** Options checked once, with every default applied. */
 export interface S3Settings {
@@ -69,6 +76,12 @@ export type SettingLabel = (option: keyof S3Options) => string;
  */
 export function resolveSettings(options: S3Options, label: SettingLabel = (option) => option): S3Settings {
   checkOptionKeys('s3', options, S3_OPTION_KEYS);
+  for (const option of BOOLEAN_OPTIONS) {
+    const value = options[option];
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw configError(label(option), `must be true or false (got ${typeof value})`);
+    }
+  }
   if (typeof options.bucket !== 'string' || options.bucket === '') {
     throw configError(label('bucket'), 'is required');
   }
@@ -125,7 +138,7 @@ export function resolveSettings(options: S3Options, label: SettingLabel = (optio
     requestTimeoutMs: checkInteger(
       options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       label('requestTimeoutMs'),
-      1,
+      0,
       3_600_000,
     ),
     retry: retryPolicy(options.maxAttempts, label('maxAttempts')),
@@ -174,7 +187,7 @@ function clientConfig(options: S3Options, settings: S3Settings, endpoint: string
       // logs a warning unless throwOnRequestTimeout, and bounds the whole request.)
       socketTimeout: settings.requestTimeoutMs,
     },
-    // stowage retries itself (retryingClient below, src/retry.ts), the same way for every driver.
+    // stowage retries itself (src/object-store/requests.ts), the same way for every driver.
     maxAttempts: 1,
   };
   const region = options.region ?? (settings.endpoint === undefined ? undefined : CUSTOM_ENDPOINT_REGION);
@@ -182,34 +195,6 @@ function clientConfig(options: S3Options, settings: S3Settings, endpoint: string
   if (endpoint !== undefined) config.endpoint = endpoint;
   if (options.credentials !== undefined) config.credentials = options.credentials;
   return config;
-}
-
-/**
- * The traffic client as the driver sends with it: `send` retries every command by the
- * policy (src/retry.ts), except an exclusive create (`IfNoneMatch`), which upload.ts
- * retries itself, checking after an ambiguous failure whether the write landed. A
- * final failure rejects with the SDK's error; an output's `$metadata.attempts` says
- * how many attempts it took.
- */
-export function retryingClient(client: S3Client, policy: RetryPolicy, map: (error: unknown) => StorageError): S3Client {
-  const send = async (...args: Parameters<S3Client['send']>): Promise<unknown> => {
-    const [command] = args;
-    const plain = client.send.bind(client) as (...a: unknown[]) => Promise<unknown>;
-    if ((command.input as { IfNoneMatch?: string }).IfNoneMatch !== undefined) return plain(...args);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const output = (await plain(...args)) as { $metadata?: { attempts?: number } } | undefined;
-        if (output?.$metadata) output.$metadata.attempts = attempt;
-        return output;
-      } catch (error) {
-        if (attempt >= policy.maxAttempts || !map(error).retryable) throw error;
-        await sleep(backoffDelay(policy, attempt));
-      }
-    }
-  };
-  return new Proxy(client, {
-    get: (target, property) => (property === 'send' ? send : Reflect.get(target, property)),
-  });
 }
 
 /** Connections per host: the SDK's own default. */

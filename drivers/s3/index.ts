@@ -19,7 +19,7 @@ export type { ChecksumMode, S3Options } from './options.js';
 /** A Storage on one S3 bucket: `createS3Storage({ bucket: 'media', endpoint: 'http://127.0.0.1:9000' })`. */
 export function createS3Storage(options: S3Options): Storage<S3Driver> {
   const driver = new S3Driver(options);
-  return new Storage({ driver, replaceExisting: options.replaceExisting });
+  return new Storage({ driver, replaceExisting: driver.replaceExisting });
 }
 
 /**
@@ -68,7 +68,7 @@ export const s3Entry: DriverEntry<S3Options> = {
       requestChecksumCalculation: env.choice('AWS_REQUEST_CHECKSUM_CALCULATION', CHECKSUM_CHOICES),
       responseChecksumValidation: env.choice('AWS_RESPONSE_CHECKSUM_VALIDATION', CHECKSUM_CHOICES),
       connectionTimeoutMs: env.number('S3_CONNECTION_TIMEOUT_MS', { min: 1 }),
-      requestTimeoutMs: env.number('S3_REQUEST_TIMEOUT_MS', { min: 1 }),
+      requestTimeoutMs: env.number('S3_REQUEST_TIMEOUT_MS', { min: 0 }),
       maxAttempts: env.number('AWS_MAX_ATTEMPTS', { min: 1, max: MAX_MAX_ATTEMPTS }),
       healthTimeoutMs: env.number('S3_HEALTH_TIMEOUT_MS', { min: 1 }),
     };

@@ -121,8 +121,8 @@ export interface S3Options {
   /**
    * Milliseconds a request may sit idle before it fails, and a body being read may go
    * without a byte while the reader waits for one; the attempt then fails as
-   * UNAVAILABLE (and is retried, see `maxAttempts`). Default 120000.
-   * Env: `S3_REQUEST_TIMEOUT_MS`.
+   * UNAVAILABLE (and is retried, see `maxAttempts`). A slow reader is never timed out.
+   * 0 for none. Default 120000. Env: `S3_REQUEST_TIMEOUT_MS`.
    */
   requestTimeoutMs?: number | undefined;
   /**
@@ -135,7 +135,10 @@ export interface S3Options {
    * you pass). Default 3. Env: `AWS_MAX_ATTEMPTS`.
    */
   maxAttempts?: number | undefined;
-  /** Milliseconds `isAvailable()` waits for HeadBucket. Default 2000. Env: `S3_HEALTH_TIMEOUT_MS`. */
+  /**
+   * Milliseconds `isAvailable()` waits for its one probe (HeadBucket, never retried).
+   * Default 2000. Env: `S3_HEALTH_TIMEOUT_MS`.
+   */
   healthTimeoutMs?: number | undefined;
   /**
    * A ready S3Client for this process's traffic; then region, credentials, endpoint,

@@ -1,0 +1,407 @@
+/**
+ * The object-store transport on minio-js (v8): each request through its signed request
+ * primitive (`makeRequestAsync`), so that headers and conditions stay in reach, and
+ * presigning on the offline signing client (client.ts). What the requests mean, their
+ * retries and their errors are the core's (src/object-store/).
+ *
+ * Why not minio-js's higher-level calls: `statObject` cannot tell a missing bucket from
+ * a missing object (MinIO says which in `x-minio-error-code`); `putObject` sends no
+ * condition on a completion, resumes any earlier upload of the key and aborts nothing;
+ * its XML parser turns keys that look like numbers into numbers (xml.ts).
+ */
+import { createHash } from 'node:crypto';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { type Client, PostPolicy } from 'minio';
+import type { HealthStatus } from '../../src/driver.js';
+import type {
+  Conditions,
+  ListPage,
+  ListRequest,
+  ObjectAttributes,
+  ObjectHead,
+  ObjectTransport,
+  PartPage,
+  PostPolicy as Policy,
+  SignedPost,
+  UploadedPart,
+  UploadPage,
+} from '../../src/object-store/transport.js';
+import { encodeName } from '../../src/utf8.js';
+import type { Endpoint } from './config.js';
+import { BY_ERROR_NAME, minioErrorFacts, s3Error } from './errors.js';
+import { children, decodeKey, elements, text } from './xml.js';
+
+type Headers = Record<string, string>;
+
+/** ListObjectsV2's largest page. */
+const PAGE_SIZE = 1000;
+const META_PREFIX = 'x-amz-meta-';
+
+export interface MinioTransportParts {
+  /** The traffic client (retries off, stowage's HTTP transport). */
+  client: Client;
+  /** The offline client that signs for the external endpoint. */
+  signer: Client;
+  endpoint: Endpoint;
+  region: string;
+  /** The agent the health probe goes through (the caller's `httpAgent`). */
+  agent: http.Agent | undefined;
+}
+
+export class MinioTransport implements ObjectTransport {
+  readonly driver = 'minio';
+  /** MinIO names a missing bucket in `x-minio-error-code`, also on HEAD. */
+  readonly headNamesMissingBucket = true;
+  readonly endpoint: string;
+  readonly errorRules = BY_ERROR_NAME;
+  readonly #client: Client;
+  readonly #signer: Client;
+  readonly #address: Endpoint;
+  readonly #region: string;
+  readonly #agent: http.Agent | undefined;
+
+  constructor(parts: MinioTransportParts) {
+    this.#client = parts.client;
+    this.#signer = parts.signer;
+    this.#address = parts.endpoint;
+    this.#region = parts.region;
+    this.#agent = parts.agent;
+    this.endpoint = `${parts.endpoint.host}:${parts.endpoint.port}`;
+  }
+
+  errorFacts(error: unknown) {
+    return minioErrorFacts(error);
+  }
+
+  async head(bucket: string, key: string): Promise<ObjectHead | undefined> {
+    const response = await this.#request({ method: 'HEAD', bucketName: bucket, objectName: key }, '', [200, 404]);
+    response.resume();
+    if (response.statusCode === 200) return headOf(response.headers, Number(response.headers['content-length'] ?? 0));
+    if (response.headers['x-minio-error-code'] === 'NoSuchBucket') throw s3Error('NoSuchBucket', 'Not Found', 404);
+    return undefined;
+  }
+
+  async get(
+    bucket: string,
+    key: string,
+    range: { start: number; end?: number | undefined } | undefined,
+    ifMatch: string | undefined,
+  ) {
+    const headers: Headers = range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {};
+    if (ifMatch !== undefined) headers['If-Match'] = ifMatch;
+    let response: http.IncomingMessage;
+    try {
+      response = await this.#request({ method: 'GET', bucketName: bucket, objectName: key, headers }, '', [200, 206]);
+    } catch (error) {
+      if (range && (error as { code?: string }).code === 'InvalidRange') return undefined;
+      throw error;
+    }
+    const total = response.statusCode === 206 ? totalFromRange(response.headers['content-range']) : undefined;
+    return { head: headOf(response.headers, total ?? Number(response.headers['content-length'] ?? 0)), body: response };
+  }
+
+  async put(bucket: string, key: string, body: Buffer, attributes: ObjectAttributes, conditions: Conditions) {
+    const headers = { ...attributeHeaders(attributes), ...conditionHeaders(conditions), ...bodyHeaders(body) };
+    const response = await this.#request({ method: 'PUT', bucketName: bucket, objectName: key, headers }, body, [200]);
+    response.resume();
+    return String(response.headers.etag ?? '');
+  }
+
+  async delete(bucket: string, key: string, conditions: Conditions): Promise<void> {
+    const headers = conditionHeaders(conditions);
+    (await this.#request({ method: 'DELETE', bucketName: bucket, objectName: key, headers }, '', [200, 204])).resume();
+  }
+
+  async list(bucket: string, request: ListRequest): Promise<ListPage> {
+    const query = [
+      'list-type=2',
+      'encoding-type=url',
+      // MinIO's extension: each object's user metadata, so reservations need no HEAD.
+      'metadata=true',
+      `max-keys=${PAGE_SIZE}`,
+      `prefix=${queryEscape(request.prefix)}`,
+      ...(request.delimiter === undefined ? [] : [`delimiter=${queryEscape(request.delimiter)}`]),
+      ...(request.token === undefined ? [] : [`continuation-token=${queryEscape(request.token)}`]),
+    ].join('&');
+    // A page is read whole inside the attempt, so that a connection cut mid-page is retried too.
+    const xml = await this.#text({ method: 'GET', bucketName: bucket, query });
+    const objects = elements(xml, 'Contents').map((contents) => listedObject(contents));
+    const prefixes = elements(xml, 'CommonPrefixes').map((common) => decodeKey(text(common, 'Prefix') ?? ''));
+    const truncated = text(xml, 'IsTruncated') === 'true';
+    return { objects, prefixes, next: truncated ? text(xml, 'NextContinuationToken') : undefined };
+  }
+
+  async copy(bucket: string, source: string, key: string, sourceIfMatch: string | undefined, conditions: Conditions) {
+    const headers: Headers = {
+      'x-amz-copy-source': `/${bucket}/${encodeName(source)}`,
+      ...conditionHeaders(conditions),
+    };
+    if (sourceIfMatch !== undefined) headers['x-amz-copy-source-if-match'] = sourceIfMatch;
+    throwEmbeddedError(await this.#text({ method: 'PUT', bucketName: bucket, objectName: key, headers }));
+  }
+
+  createUpload(bucket: string, key: string, attributes: ObjectAttributes): Promise<string> {
+    return this.#client.initiateNewMultipartUpload(bucket, key, attributeHeaders(attributes));
+  }
+
+  async uploadPart(bucket: string, key: string, uploadId: string, number: number, part: Buffer): Promise<UploadedPart> {
+    const query = `partNumber=${number}&uploadId=${encodeURIComponent(uploadId)}`;
+    const options = { method: 'PUT', bucketName: bucket, objectName: key, query, headers: bodyHeaders(part) };
+    const response = await this.#request(options, part, [200]);
+    response.resume();
+    return { number, etag: String(response.headers.etag ?? '') };
+  }
+
+  async completeUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: readonly UploadedPart[],
+    conditions: Conditions,
+  ) {
+    const listed = parts.map(
+      (p) => `<Part><PartNumber>${p.number}</PartNumber><ETag>${xmlEscape(p.etag)}</ETag></Part>`,
+    );
+    const body = `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${listed.join('')}</CompleteMultipartUpload>`;
+    const query = `uploadId=${encodeURIComponent(uploadId)}`;
+    const headers = conditionHeaders(conditions);
+    throwEmbeddedError(await this.#text({ method: 'POST', bucketName: bucket, objectName: key, query, headers }, body));
+  }
+
+  async abortUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+    const query = `uploadId=${encodeURIComponent(uploadId)}`;
+    (await this.#request({ method: 'DELETE', bucketName: bucket, objectName: key, query }, '', [204])).resume();
+  }
+
+  async listUploads(bucket: string, prefix: string, next?: UploadPage['next']): Promise<UploadPage> {
+    const query = [
+      'uploads',
+      'encoding-type=url',
+      `prefix=${queryEscape(prefix)}`,
+      ...(next
+        ? [`key-marker=${queryEscape(next.keyMarker)}`, `upload-id-marker=${queryEscape(next.uploadIdMarker)}`]
+        : []),
+    ].join('&');
+    const xml = await this.#text({ method: 'GET', bucketName: bucket, query });
+    const uploads = elements(xml, 'Upload').map((upload) => ({
+      key: decodeKey(text(upload, 'Key') ?? ''),
+      uploadId: text(upload, 'UploadId') ?? '',
+      initiated: dateOf(text(upload, 'Initiated')),
+    }));
+    const keyMarker = text(xml, 'NextKeyMarker');
+    const uploadIdMarker = text(xml, 'NextUploadIdMarker');
+    const more = text(xml, 'IsTruncated') === 'true' && keyMarker !== undefined && uploadIdMarker !== undefined;
+    return { uploads, next: more ? { keyMarker: decodeKey(keyMarker), uploadIdMarker } : undefined };
+  }
+
+  async listParts(bucket: string, key: string, uploadId: string, next?: number): Promise<PartPage> {
+    const query = `uploadId=${encodeURIComponent(uploadId)}${next === undefined ? '' : `&part-number-marker=${next}`}`;
+    const xml = await this.#text({ method: 'GET', bucketName: bucket, objectName: key, query });
+    const parts = elements(xml, 'Part').map((part) => ({
+      number: Number(text(part, 'PartNumber')),
+      etag: text(part, 'ETag') ?? '',
+      size: Number(text(part, 'Size') ?? 0),
+    }));
+    const marker = text(xml, 'NextPartNumberMarker');
+    return { parts, next: text(xml, 'IsTruncated') === 'true' && marker !== undefined ? Number(marker) : undefined };
+  }
+
+  presignGet(bucket: string, key: string, expiresIn: number, disposition: string | undefined): Promise<string> {
+    const params: Record<string, string> =
+      disposition === undefined ? {} : { 'response-content-disposition': disposition };
+    return this.#signer.presignedUrl('GET', bucket, key, expiresIn, params);
+  }
+
+  presignPart(bucket: string, key: string, uploadId: string, number: number, expiresIn: number): Promise<string> {
+    return this.#signer.presignedUrl('PUT', bucket, key, expiresIn, { partNumber: String(number), uploadId });
+  }
+
+  async presignPost(bucket: string, key: string, options: Policy): Promise<SignedPost> {
+    const policy = new PostPolicy();
+    policy.setBucket(bucket);
+    policy.setKey(key);
+    policy.setExpires(options.expiresAt);
+    if (options.contentType !== undefined) policy.setContentType(options.contentType);
+    if (options.maxSize !== undefined) policy.setContentLengthRange(0, options.maxSize);
+    const { postURL, formData } = await this.#signer.presignedPostPolicy(policy);
+    return { url: postURL, fields: formData as Record<string, string> };
+  }
+
+  async region(): Promise<string> {
+    return this.#region;
+  }
+
+  async bucketExists(bucket: string): Promise<boolean> {
+    return (await this.#client.bucketExists(bucket)) === true;
+  }
+
+  async createBucket(bucket: string): Promise<void> {
+    // A retry after a lost answer finds the bucket ours.
+    await fine(this.#client.makeBucket(bucket, this.#region), 'BucketAlreadyOwnedByYou');
+  }
+
+  async getBucketPolicy(bucket: string): Promise<string | undefined> {
+    const policy = await fine(this.#client.getBucketPolicy(bucket), 'NoSuchBucketPolicy');
+    return policy === undefined || policy === '' ? undefined : policy;
+  }
+
+  async putBucketPolicy(bucket: string, policy: string): Promise<void> {
+    await this.#client.setBucketPolicy(bucket, policy);
+  }
+
+  async deleteBucketPolicy(bucket: string): Promise<void> {
+    // minio-js sends DELETE ?policy for an empty policy.
+    await fine(this.#client.setBucketPolicy(bucket, ''), 'NoSuchBucketPolicy');
+  }
+
+  /**
+   * MinIO's liveness probe, `GET /minio/health/live`, which answers 200 without
+   * credentials while the server runs. Unlike django-minio-backend's MinioServerStatus,
+   * any answer but 200 is "not available" (it took 403 to mean "up").
+   * https://min.io/docs/minio/linux/operations/monitoring/healthcheck-probe.html
+   */
+  health(_bucket: string, timeoutMs: number): Promise<HealthStatus> {
+    const { host, port, useSSL } = this.#address;
+    const address = this.endpoint;
+    const started = performance.now();
+    const latencyMs = () => Math.round(performance.now() - started);
+    return new Promise((resolve) => {
+      const request = (useSSL ? https : http).request(
+        { host, port, path: '/minio/health/live', method: 'GET', agent: this.#agent, timeout: timeoutMs },
+        (response) => {
+          response.resume();
+          const status = response.statusCode ?? 0;
+          const details =
+            status === 200
+              ? `MinIO at ${address} is live`
+              : `MinIO at ${address} answered ${status} to /minio/health/live`;
+          resolve({ available: status === 200, status, latencyMs: latencyMs(), details });
+        },
+      );
+      request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        const why = error.code === 'ETIMEDOUT' ? `no answer within ${timeoutMs} ms` : (error.code ?? error.message);
+        resolve({ available: false, latencyMs: latencyMs(), details: `MinIO at ${address} is not reachable (${why})` });
+      });
+      request.end();
+    });
+  }
+
+  async close(): Promise<void> {
+    // The agent (Node's global one, or the caller's) is not ours to destroy.
+  }
+
+  #request(options: Parameters<Client['makeRequestAsync']>[0], payload: Buffer | string, codes: number[]) {
+    return this.#client.makeRequestAsync(options, payload, codes);
+  }
+
+  /** A request whose (small, XML) answer is read whole. */
+  async #text(options: Parameters<Client['makeRequestAsync']>[0], payload = ''): Promise<string> {
+    const response = await this.#request(options, payload, [200]);
+    let body = '';
+    response.setEncoding('utf8');
+    for await (const chunk of response) body += chunk;
+    return body;
+  }
+}
+
+/** The headers a write of an object carries. */
+function attributeHeaders(attributes: ObjectAttributes): Headers {
+  const headers: Headers = { 'Content-Type': attributes.contentType };
+  if (attributes.cacheControl !== undefined) headers['Cache-Control'] = attributes.cacheControl;
+  if (attributes.contentDisposition !== undefined) headers['Content-Disposition'] = attributes.contentDisposition;
+  // Prefixed here: minio-js passes keys such as "cache-control" through as real headers.
+  for (const [key, value] of Object.entries(attributes.metadata ?? {})) headers[`${META_PREFIX}${key}`] = value;
+  return headers;
+}
+
+function conditionHeaders(conditions: Conditions): Headers {
+  const headers: Headers = {};
+  if (conditions.ifNoneMatch) headers['If-None-Match'] = '*';
+  if (conditions.ifMatch !== undefined) headers['If-Match'] = conditions.ifMatch;
+  return headers;
+}
+
+function bodyHeaders(body: Buffer): Headers {
+  return { 'Content-Length': String(body.length), 'Content-MD5': createHash('md5').update(body).digest('base64') };
+}
+
+function headOf(headers: http.IncomingHttpHeaders, size: number): ObjectHead {
+  const metadata: Record<string, string> = {};
+  for (const [header, value] of Object.entries(headers)) {
+    if (header.startsWith(META_PREFIX) && typeof value === 'string') metadata[header.slice(META_PREFIX.length)] = value;
+  }
+  return {
+    size,
+    lastModified: dateOf(headers['last-modified']) ?? new Date(0),
+    etag: headers.etag,
+    contentType: headers['content-type'],
+    cacheControl: headers['cache-control'],
+    contentDisposition: headers['content-disposition'],
+    metadata,
+  };
+}
+
+/** One `<Contents>` of a listing, its `<UserMetadata>` read when MinIO sends it. */
+function listedObject(contents: string) {
+  const object = {
+    key: decodeKey(text(contents, 'Key') ?? ''),
+    size: Number(text(contents, 'Size') ?? 0),
+    lastModified: dateOf(text(contents, 'LastModified')) ?? new Date(0),
+    etag: text(contents, 'ETag'),
+    contentType: undefined as string | undefined,
+    cacheControl: undefined as string | undefined,
+    contentDisposition: undefined as string | undefined,
+    metadata: undefined as Record<string, string> | undefined,
+  };
+  const [userMetadata] = elements(contents, 'UserMetadata');
+  if (userMetadata === undefined) return object;
+  object.metadata = {};
+  for (const [rawKey, value] of Object.entries(children(userMetadata))) {
+    const key = rawKey.toLowerCase();
+    if (key.startsWith(META_PREFIX)) object.metadata[key.slice(META_PREFIX.length)] = value;
+    else if (key === 'content-type') object.contentType = value;
+    else if (key === 'cache-control') object.cacheControl = value;
+    else if (key === 'content-disposition') object.contentDisposition = value;
+  }
+  return object;
+}
+
+/**
+ * CompleteMultipartUpload and CopyObject may answer 200 and still fail, with an
+ * `<Error>` document as the body.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+ */
+function throwEmbeddedError(body: string): void {
+  const [error] = elements(body, 'Error');
+  if (error !== undefined) throw s3Error(text(error, 'Code') ?? 'InternalError', text(error, 'Message') ?? 'failed');
+}
+
+/** Resolves undefined when `call` fails with the S3 error `code`. */
+async function fine<T>(call: Promise<T>, code: string): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if ((error as { code?: string }).code === code) return undefined;
+    throw error;
+  }
+}
+
+function totalFromRange(header: string | undefined): number | undefined {
+  const total = header?.split('/')[1];
+  return total === undefined || total === '*' ? undefined : Number(total);
+}
+
+function dateOf(value: string | undefined): Date | undefined {
+  return value ? new Date(value) : undefined;
+}
+
+/** SigV4 query encoding: everything but RFC 3986 unreserved characters. */
+function queryEscape(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function xmlEscape(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

@@ -1,0 +1,357 @@
+/**
+ * Writing and copying without ever overwriting by accident, and without leaving anything
+ * behind when a write fails, the same on every S3-compatible server.
+ *
+ * - A body that fits in one part goes in one PUT with `If-None-Match: *`; when the name
+ *   is taken (412) the same bytes go again under `nextName()`.
+ * - A longer stream cannot be replayed under another name once it is consumed, so it
+ *   first reserves its name (an empty conditional PUT carrying the pending marker,
+ *   src/object-store.ts), is uploaded in parts (src/parts.ts), and completes with
+ *   `If-Match: <reservation ETag>`: it replaces only its own reservation. On any failure
+ *   the upload is aborted and the reservation removed if it is still ours.
+ * - CopyObject: MinIO and moto ignore `If-None-Match` on the destination (the copy
+ *   overwrites), so an exclusive copy reserves its target and copies over the
+ *   reservation (`If-Match`), the source pinned with `x-amz-copy-source-if-match`.
+ * - Lost answers: a create whose attempt failed after it may have reached the server is
+ *   checked (checksum, or reservation token) before a 412 sends it to another name; a
+ *   completion by its multipart ETag; a copy by the source's ETag; an initiation whose
+ *   answer was lost leaves an upload nobody knows the id of, which is searched for and aborted.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+ */
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import type { FileStat, WriteBody, WriteOptions } from '../driver.js';
+import { StorageError } from '../errors.js';
+import { etagMatches, isPending, multipartEtag, PENDING_METADATA, readHead } from '../object-store.js';
+import { uploadInParts } from '../parts.js';
+import { backoffDelay, type RetryPolicy, sleep } from '../retry.js';
+import { mayHaveLanded } from '../s3-errors.js';
+import type { Requests } from './requests.js';
+import type { Conditions, ObjectAttributes, UploadedPart } from './transport.js';
+
+/** What the writer needs to know of the store. */
+export interface WriteTarget {
+  requests: Requests;
+  bucket: string;
+  /** The object key of a name (any location prefix added). */
+  key(name: string): string;
+  partSize: number;
+  /** Parts in flight (and in memory) per upload. */
+  parallelParts: number;
+  /** False for servers without conditional writes: check, then write (not race-free). */
+  conditionalWrites: boolean;
+}
+
+interface Reservation {
+  name: string;
+  etag: string | undefined;
+  token: string;
+}
+
+/** Stores `body` under `name`, or under `nextName()` while names are taken; resolves with the name stored. */
+export async function writeObject(
+  target: WriteTarget,
+  name: string,
+  body: WriteBody,
+  options: WriteOptions,
+): Promise<string> {
+  if (options.metadata?.[PENDING_METADATA] !== undefined) {
+    throw new StorageError('INVALID_CONFIG', `The metadata key ${PENDING_METADATA} is reserved by stowage.`, { name });
+  }
+  const attributes: ObjectAttributes = {
+    contentType: options.contentType,
+    cacheControl: options.cacheControl,
+    contentDisposition: options.contentDisposition,
+    metadata: options.metadata,
+  };
+  if (body.kind === 'bytes') {
+    const data = Buffer.from(body.data.buffer, body.data.byteOffset, body.data.byteLength);
+    return putOnce(target, name, data, attributes, options);
+  }
+  const { head, rest } = await readHead(body.stream, target.partSize).catch((error: unknown) => {
+    throw target.requests.map(error, name);
+  });
+  if (rest === undefined) return putOnce(target, name, head, attributes, options);
+  if (options.overwrite) {
+    await uploadStream(target, name, rest, attributes, undefined);
+    return name;
+  }
+  const reservation = await reserve(target, name, options).catch((error: unknown) => {
+    rest.destroy();
+    throw error;
+  });
+  try {
+    await uploadStream(target, reservation.name, rest, attributes, reservation.etag);
+    return reservation.name;
+  } catch (error) {
+    await release(target, reservation);
+    throw lostRace(target, error, reservation.name);
+  }
+}
+
+/** Copies `from` (described by `source`) to `to` on the server; exclusive unless `options.overwrite`. */
+export async function copyObject(
+  target: WriteTarget,
+  from: string,
+  source: FileStat,
+  to: string,
+  options: WriteOptions,
+): Promise<string> {
+  const { requests, bucket } = target;
+  const copy = (name: string, conditions: Conditions) =>
+    requests.send(from, 'copy', bucket, target.key(from), target.key(name), source.etag, conditions);
+  if (options.overwrite) {
+    await copy(to, {});
+    return to;
+  }
+  const reservation = await reserve(target, to, options);
+  try {
+    await copy(reservation.name, { ifMatch: target.conditionalWrites ? reservation.etag : undefined });
+    return reservation.name;
+  } catch (error) {
+    // A copy whose answer was lost is retried into 412 (its reservation is gone): the
+    // copy is there if the name holds the source's ETag and no reservation.
+    if (requests.isPreconditionFailed(error) && (await holdsCopy(target, reservation.name, source))) {
+      return reservation.name;
+    }
+    await release(target, reservation);
+    throw lostRace(target, error, reservation.name);
+  }
+}
+
+/** One PUT of a whole body: exclusive (retried under the next name while taken) unless overwriting. */
+async function putOnce(
+  target: WriteTarget,
+  name: string,
+  data: Buffer,
+  attributes: ObjectAttributes,
+  options: WriteOptions,
+): Promise<string> {
+  const { requests, bucket } = target;
+  if (options.overwrite) {
+    await requests.send(name, 'put', bucket, target.key(name), data, attributes, {});
+    return name;
+  }
+  for (let candidate = name; ; candidate = options.nextName()) {
+    if (!target.conditionalWrites) {
+      if (await nameTaken(target, candidate)) continue;
+      await requests.send(candidate, 'put', bucket, target.key(candidate), data, attributes, {});
+      return candidate;
+    }
+    const outcome = await createExclusive(target, candidate, {
+      send: () => requests.sendOnce('put', bucket, target.key(candidate), data, attributes, { ifNoneMatch: true }),
+      isOurs: (policy) => holds(target, policy, candidate, data),
+    });
+    if (outcome !== undefined) return candidate;
+  }
+}
+
+/** Claims a free name with an empty object carrying the pending marker and a token of this writer. */
+async function reserve(target: WriteTarget, name: string, options: WriteOptions): Promise<Reservation> {
+  const { requests, bucket } = target;
+  const token = randomBytes(12).toString('hex');
+  const attributes: ObjectAttributes = {
+    contentType: 'application/octet-stream',
+    metadata: { [PENDING_METADATA]: token },
+  };
+  const empty = Buffer.alloc(0);
+  for (let candidate = name; ; candidate = options.nextName()) {
+    const key = target.key(candidate);
+    if (!target.conditionalWrites) {
+      if (await nameTaken(target, candidate)) continue;
+      const etag = await requests.send(candidate, 'put', bucket, key, empty, attributes, {});
+      return { name: candidate, etag, token };
+    }
+    let etag: string | undefined;
+    const outcome = await createExclusive(target, candidate, {
+      send: () => requests.sendOnce('put', bucket, key, empty, attributes, { ifNoneMatch: true }),
+      isOurs: async (policy) => {
+        // The answer was lost: the reservation is ours if it carries our token.
+        const head = await requests.withPolicy(policy).send(candidate, 'head', bucket, key);
+        etag = head?.etag;
+        return head?.metadata[PENDING_METADATA] === token;
+      },
+    });
+    if (outcome !== undefined) return { name: candidate, etag: outcome === true ? etag : outcome, token };
+  }
+}
+
+/** Removes a reservation if it is still ours (best effort: the write has failed already). */
+async function release(target: WriteTarget, reservation: Reservation): Promise<void> {
+  const { requests, bucket } = target;
+  const key = target.key(reservation.name);
+  try {
+    const head = await requests.send(reservation.name, 'head', bucket, key);
+    if (head?.metadata[PENDING_METADATA] !== reservation.token) return;
+    await requests.send(reservation.name, 'delete', bucket, key, { ifMatch: head.etag });
+  } catch {
+    // Gone, replaced in between (412), or the server is away: the write's own error
+    // matters more, and a leftover reservation only hides one name.
+  }
+}
+
+/**
+ * Uploads `stream` in parts, `parallelParts` at a time (src/parts.ts), completing with
+ * `If-Match: ifMatch` when given. On any failure the stream is released and the upload
+ * aborted; a refused completion stays a 412 for the caller.
+ */
+async function uploadStream(
+  target: WriteTarget,
+  name: string,
+  stream: Readable,
+  attributes: ObjectAttributes,
+  ifMatch: string | undefined,
+): Promise<void> {
+  const { requests, bucket } = target;
+  const key = target.key(name);
+  let uploadId: string | undefined;
+  let initiations = 0;
+  try {
+    const id = await requests.repeat(name, (attempt) => {
+      initiations = attempt;
+      return requests.sendOnce('createUpload', bucket, key, attributes);
+    });
+    uploadId = id;
+    const parts: UploadedPart[] = [];
+    await uploadInParts(stream, target.partSize, target.parallelParts, async (number, part) => {
+      const uploaded = await requests.send(name, 'uploadPart', bucket, key, id, number, part);
+      parts[number - 1] = uploaded;
+      return uploaded.etag;
+    });
+    const conditions = { ifMatch: target.conditionalWrites ? ifMatch : undefined };
+    await requests.send(name, 'completeUpload', bucket, key, id, parts, conditions).catch(async (error: unknown) => {
+      // A completion whose answer was lost is retried into 412 or NoSuchUpload.
+      if (!(await completed(target, key, parts))) throw error;
+    });
+  } catch (error) {
+    stream.destroy();
+    if (uploadId !== undefined) await requests.send(name, 'abortUpload', bucket, key, uploadId).catch(() => {});
+    throw error;
+  } finally {
+    // An initiation retried, or failed, may have left an upload nobody knows the id of.
+    const unsure = initiations > 1 || (initiations === 1 && uploadId === undefined);
+    if (unsure && ifMatch !== undefined) await abortOthers(target, key, uploadId);
+  }
+}
+
+/** Whether `key` is the completed upload of `parts` (its multipart ETag), not a reservation. */
+async function completed(target: WriteTarget, key: string, parts: readonly UploadedPart[]): Promise<boolean> {
+  try {
+    const head = await target.requests.send(undefined, 'head', target.bucket, key);
+    const etag = multipartEtag(parts.map((part) => part.etag));
+    return head !== undefined && !isPending(head.metadata) && head.etag?.replace(/"/g, '') === etag;
+  } catch {
+    return false;
+  }
+}
+
+/** Aborts the key's incomplete uploads other than `keep` (best effort: servers expire stale uploads too). */
+async function abortOthers(target: WriteTarget, key: string, keep: string | undefined): Promise<void> {
+  const { requests, bucket } = target;
+  try {
+    const { uploads } = await requests.send(undefined, 'listUploads', bucket, key);
+    for (const upload of uploads) {
+      if (upload.key === key && upload.uploadId !== keep) {
+        await requests.send(undefined, 'abortUpload', bucket, key, upload.uploadId).catch(() => {});
+      }
+    }
+  } catch {
+    // The write's own outcome matters more.
+  }
+}
+
+/** Whether `name` holds exactly `data` (asked after an ambiguous failure): its MD5 ETag, else its bytes. */
+async function holds(target: WriteTarget, policy: RetryPolicy, name: string, data: Buffer): Promise<boolean> {
+  const requests = target.requests.withPolicy(policy);
+  const key = target.key(name);
+  const head = await requests.send(name, 'head', target.bucket, key);
+  if (head === undefined || head.size !== data.length || isPending(head.metadata)) return false;
+  const byEtag = etagMatches(head.etag, data);
+  if (byEtag !== undefined) return byEtag;
+  const stored = await requests.send(name, 'get', target.bucket, key, undefined, head.etag);
+  return stored !== undefined && (await buffer(stored.body)).equals(data);
+}
+
+/** Whether `name` is a finished copy of `source` (same size and ETag, not a reservation). */
+async function holdsCopy(target: WriteTarget, name: string, source: FileStat): Promise<boolean> {
+  try {
+    const copied = await target.requests.send(name, 'head', target.bucket, target.key(name));
+    return (
+      copied !== undefined &&
+      !isPending(copied.metadata) &&
+      source.etag !== undefined &&
+      copied.etag === source.etag &&
+      copied.size === source.size
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** True when an object (or a reservation) holds the name: the exists-then-write fallback. */
+async function nameTaken(target: WriteTarget, name: string): Promise<boolean> {
+  return (await target.requests.send(name, 'head', target.bucket, target.key(name))) !== undefined;
+}
+
+/** A 412 at the end of a write: the reservation was deleted or replaced by another writer. */
+function lostRace(target: WriteTarget, error: unknown, name: string): StorageError {
+  if (!target.requests.isPreconditionFailed(error)) return target.requests.map(error, name);
+  return new StorageError(
+    'ALREADY_EXISTS',
+    `${target.requests.transport.driver}: ${JSON.stringify(name)} was deleted or replaced by another writer while this write ran; nothing was stored.`,
+    { name, cause: error },
+  );
+}
+
+/** One create-only-if-absent request, as `createExclusive` drives it. */
+interface ExclusiveCreate {
+  /** Sends the request once; resolves with the ETag, rejects with the SDK's error. */
+  send(): Promise<string>;
+  /** Whether the name now holds exactly what `send` wrote (asked only after an ambiguous failure). */
+  isOurs(policy: RetryPolicy): Promise<boolean>;
+}
+
+/**
+ * Sends an exclusive create with retries; resolves with the ETag (or `true` when a
+ * check found the create landed), or undefined when the name belongs to someone else.
+ * After an ambiguous failure, a 412 on the retry, or running out of attempts, is
+ * checked with `isOurs()`. The check after running out asks once (the server may be
+ * down), so that a write gives up within maxAttempts + 1 request timeouts.
+ */
+async function createExclusive(
+  target: WriteTarget,
+  name: string,
+  create: ExclusiveCreate,
+): Promise<string | true | undefined> {
+  const { requests } = target;
+  const { policy } = requests;
+  let ambiguous = false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create.send();
+    } catch (error) {
+      if (requests.isPreconditionFailed(error)) {
+        // A client with its own retries (a `client` option) may have repeated it already.
+        const maybeOurs = ambiguous || (requests.facts(error).attempts ?? 1) > 1;
+        return maybeOurs && (await ours(create, policy)) ? true : undefined;
+      }
+      const mapped = requests.map(error, name);
+      ambiguous ||= mayHaveLanded(error);
+      if (!mapped.retryable || attempt >= policy.maxAttempts) {
+        if (ambiguous && (await ours(create, { ...policy, maxAttempts: 1 }))) return true;
+        throw mapped;
+      }
+      await sleep(backoffDelay(policy, attempt));
+    }
+  }
+}
+
+/** `isOurs()`, where a failure to ask (server still down) counts as "not known to be ours". */
+async function ours(create: ExclusiveCreate, policy: RetryPolicy): Promise<boolean> {
+  try {
+    return await create.isOurs(policy);
+  } catch {
+    return false;
+  }
+}
