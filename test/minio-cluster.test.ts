@@ -11,8 +11,10 @@
  * - Write quorum lost: with 2 nodes down (4 drives) and with 3 down (2 drives), saves fail
  *   cleanly and leave nothing; reads of stored objects go on with 4 drives (read quorum)
  *   and fail cleanly with 2.
- * - With no server behind its one endpoint, a call fails with UNAVAILABLE within the
- *   configured timeout.
+ * - With the node it talks to killed, a client given the other nodes (`endpoints`) fails
+ *   over to the next; with no server behind its one endpoint, a call fails with
+ *   UNAVAILABLE within the configured timeout.
+ * - The MinIO driver's isAvailable() follows the cluster's health (/minio/health/cluster).
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -50,9 +52,12 @@ type Kind = 'minio' | 's3';
 const figures: string[] = [];
 const problem = await clusterProblem();
 if (problem) {
-  reportMissing('minio-cluster (4 nodes × 2 drives)', 'distributed MinIO', [problem], [
-    'run as root on Linux with iproute2 (`ip netns`), and bash scripts/install-minio.sh',
-  ]);
+  reportMissing(
+    'minio-cluster (4 nodes × 2 drives)',
+    'distributed MinIO',
+    [problem],
+    ['run as root on Linux with iproute2 (`ip netns`), and bash scripts/install-minio.sh'],
+  );
   const skipped = suite('minio-cluster: no cluster');
   skipped.skip('needs root, ip netns and minio (see the banner above)', () => {});
   skipped.run();
@@ -68,9 +73,17 @@ if (problem) {
   last.run();
 }
 
-function build(kind: Kind, cluster: MinioCluster, bucket: string, node = 0): Storage {
+/** A storage talking to node `node`, failing over to the nodes `failover` in that order. */
+function build(kind: Kind, cluster: MinioCluster, bucket: string, node = 0, failover: number[] = []): Storage {
   const server = cluster.server(node);
-  const common = { bucket, privateBuckets: [bucket], requestTimeoutMs: REQUEST_TIMEOUT_MS, maxAttempts: MAX_ATTEMPTS };
+  const endpoints = failover.map((index) => cluster.server(index).endpoint);
+  const common = {
+    bucket,
+    privateBuckets: [bucket],
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    maxAttempts: MAX_ATTEMPTS,
+    ...(endpoints.length > 0 ? { endpoints } : {}),
+  };
   return kind === 'minio'
     ? createMinioStorage({ ...minioConnection(server), ...common })
     : createS3Storage({ ...s3Connection(server), ...common });
@@ -155,7 +168,8 @@ function faults(kind: Kind, cluster: MinioCluster): void {
 
     const saved = outcomes.filter((o) => o.ok);
     const failures = outcomes.filter((o) => !o.ok);
-    for (const failure of failures) assert.ok(isStorageError(failure.error), `a save failed with ${String(failure.error)}`);
+    for (const failure of failures)
+      assert.ok(isStorageError(failure.error), `a save failed with ${String(failure.error)}`);
     const names = saved.map((o) => o.name);
     assert.is(new Set(names).size, names.length, 'every stored save has a name of its own');
     assert.ok(victim.running === false, 'the node was killed');
@@ -183,6 +197,28 @@ function faults(kind: Kind, cluster: MinioCluster): void {
     figures.push(
       `${kind}: node 3 of 4 SIGKILLed after ${KILL_AFTER_SAVES} of ${RACERS} racing saves → ${saved.length} stored, ${failures.length} failed (${[...new Set(codes)].join(', ') || 'none'}), 1 GiB save ${largeOutcome.ok ? 'stored' : `failed (${isStorageError(largeOutcome.error) ? largeOutcome.error.code : '?'})`}; ${reads} reads ok, ${failedReads} failed; first successful read ${firstReadAfterKill === undefined ? 'n/a' : `${Math.round(firstReadAfterKill)} ms`} after the kill; ${wrong} wrong after healing`,
     );
+  });
+
+  test('with the node it talks to killed, a client with several endpoints fails over', async () => {
+    const first = cluster.nodes[1] as ClusterNode;
+    const failing = build(kind, cluster, bucket, 1, [2, 3, 0]);
+    assert.is(await failing.save('failover/before.txt', 'before'), 'failover/before.txt');
+    await first.kill();
+    const died = performance.now();
+    const name = await failing.save('failover/after.txt', 'after');
+    const elapsed = performance.now() - died;
+    assert.is(name, 'failover/after.txt');
+    assert.is(await (await failing.open('failover/before.txt')).text(), 'before');
+    assert.is(await (await failing.open(name)).text(), 'after');
+    const health = await failing.isAvailable();
+    assert.ok(health.available, health.details);
+    assert.match(health.details, /3 of 4 endpoints available/);
+    figures.push(
+      `${kind}: the node in use SIGKILLed → first successful save ${Math.round(elapsed)} ms after its death, through the next endpoint`,
+    );
+    await failing.close();
+    await first.start();
+    await cluster.waitHealthy();
   });
 
   test('with no server behind its one endpoint, a save fails with UNAVAILABLE within the timeout', async () => {
@@ -224,6 +260,8 @@ function quorum(cluster: MinioCluster): void {
 
   test.before(async () => {
     await storages.minio.initializeBuckets();
+    const health = await storages.minio.isAvailable();
+    assert.ok(health.available, `a healthy cluster: ${health.details}`);
     for (let i = 0; i < 4; i++) {
       const bytes = randomBytes(32 * 1024);
       stored.set(await storages.s3.save(`kept/k${i}.bin`, bytes), bytes);
@@ -240,6 +278,13 @@ function quorum(cluster: MinioCluster): void {
     test(`${lost} nodes down (${8 - 2 * lost} of 8 drives): saves fail cleanly; reads ${lost === 2 ? 'go on' : 'fail cleanly'}`, async () => {
       for (const node of down.slice(0, lost)) await node.kill();
       assert.is(await cluster.clusterHealth(0), 503, '/minio/health/cluster says quorum is lost');
+      const health = await storages.minio.isAvailable();
+      assert.is(health.available, false, `minio isAvailable() without write quorum: ${health.details}`);
+      assert.is(health.status, 503);
+      const s3Health = await storages.s3.isAvailable();
+      figures.push(
+        `${lost} of 4 nodes down: minio isAvailable() → ${health.available} (${health.details}); s3 isAvailable() (HeadBucket) → ${s3Health.available}`,
+      );
       for (const [kind, storage] of Object.entries(storages)) {
         const started = performance.now();
         const outcome = await storage.save(`lost/${kind}-${lost}.bin`, randomBytes(1024)).then(

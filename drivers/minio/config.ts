@@ -45,6 +45,8 @@ export interface MinioConfig {
   /** '' or `prefix/`: what keys start with. */
   keyPrefix: string;
   endpoint: Endpoint;
+  /** `endpoint` and then the `endpoints` option's, for failover. */
+  endpoints: Endpoint[];
   external: ExternalAddress;
   region: string;
   urlExpirySeconds: number;
@@ -82,6 +84,12 @@ export function resolveConfig(options: MinioOptions): MinioConfig {
     throw configError('minio option bucket', 'is required: the bucket this storage reads and writes');
   }
   const endpoint = parseEndpoint(options.endpoint, options.useHttps, 'minio option endpoint');
+  const others = (options.endpoints ?? []).map((other, i) =>
+    parseEndpoint(other, options.useHttps, `minio option endpoints[${i}]`),
+  );
+  if (others.length > 0 && options.client) {
+    throw configError('minio option endpoints', 'cannot be used with a ready client, which talks to one endpoint');
+  }
   const external =
     options.externalEndpoint === undefined
       ? externalOf(endpoint, options.externalUseHttps)
@@ -104,6 +112,7 @@ export function resolveConfig(options: MinioOptions): MinioConfig {
         ? ''
         : `${location(options.location, 'minio option location')}/`,
     endpoint,
+    endpoints: [endpoint, ...others],
     external,
     region: options.region ?? DEFAULT_REGION,
     urlExpirySeconds:
@@ -141,8 +150,11 @@ export function optionsFromEnv(env: EnvReader, alias: StorageAlias): MinioOption
     alias === 'static'
       ? (staticBucket ?? DEFAULT_STATIC_BUCKET)
       : (env.string('MINIO_DEFAULT_BUCKET') ?? DEFAULT_MEDIA_BUCKET);
+  const endpoints = env.list('MINIO_ENDPOINTS');
+  for (const other of endpoints ?? []) parseEndpoint(other, useHttps, 'MINIO_ENDPOINTS');
   const options: MinioOptions = {
     endpoint,
+    endpoints,
     useHttps,
     externalEndpoint,
     externalUseHttps,
@@ -260,6 +272,7 @@ type Expected = 'string' | 'boolean' | 'number' | 'strings' | 'hooks';
 
 const EXPECTED: Partial<Record<keyof MinioOptions, Expected>> = {
   endpoint: 'string',
+  endpoints: 'strings',
   useHttps: 'boolean',
   externalEndpoint: 'string',
   externalUseHttps: 'boolean',

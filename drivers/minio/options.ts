@@ -15,6 +15,14 @@ export interface MinioOptions {
    * Env: `MINIO_ENDPOINT`.
    */
   endpoint: string;
+  /**
+   * More nodes of the same MinIO (a distributed cluster), `host:port` or URLs as
+   * `endpoint`: requests go to one endpoint at a time, `endpoint` first, and move to the
+   * next when it does not answer (refused, unreachable, reset or timed out; the request is
+   * then retried there, within `maxAttempts`). `isAvailable()` asks them all. Not with
+   * `client`. Default: none. Env: `MINIO_ENDPOINTS` (comma-separated).
+   */
+  endpoints?: string[] | undefined;
   /** Talk to `endpoint` over https. Default false. Env: `MINIO_USE_HTTPS`. */
   useHttps?: boolean | undefined;
   /**
@@ -145,6 +153,7 @@ export interface MinioOptions {
 /** Every key `MinioOptions` accepts; anything else is INVALID_CONFIG. */
 export const OPTION_KEYS = [
   'endpoint',
+  'endpoints',
   'useHttps',
   'externalEndpoint',
   'externalUseHttps',

@@ -46,6 +46,8 @@ export interface S3Settings {
   plan: BucketPlan;
   /** The traffic endpoint as given (undefined on AWS). */
   endpoint: string | undefined;
+  /** The `endpoints` option's, for failover after `endpoint`. */
+  endpoints: string[];
   /** Where URLs point: the external endpoint, else the traffic one; undefined on AWS. */
   external: ExternalEndpoint | undefined;
   /** `customDomain` as a base URL for public objects (`https://cdn.example.com/media`). */
@@ -93,6 +95,10 @@ export function resolveSettings(options: S3Options, label: SettingLabel = (optio
   ];
   for (const [option, buckets] of bucketLists) naming(label(option), () => buckets?.forEach(checkBucketName));
   const endpoint = options.endpoint === undefined ? undefined : checkEndpoint(options.endpoint, label('endpoint'));
+  const endpoints = (options.endpoints ?? []).map((other) => checkEndpoint(other, label('endpoints')));
+  if (endpoints.length > 0 && (endpoint === undefined || options.client !== undefined)) {
+    throw configError(label('endpoints'), 'needs endpoint, and cannot be used with a ready client');
+  }
   const externalUrl = options.externalEndpoint ?? endpoint;
   const external =
     externalUrl === undefined
@@ -115,6 +121,7 @@ export function resolveSettings(options: S3Options, label: SettingLabel = (optio
     bucket: options.bucket,
     plan,
     endpoint,
+    endpoints,
     external,
     customDomain:
       options.customDomain === undefined ? undefined : customDomainBase(options.customDomain, label('customDomain')),
@@ -151,8 +158,8 @@ export function resolveSettings(options: S3Options, label: SettingLabel = (optio
 }
 
 /** The client for this process's traffic: the caller's, or one built from the options. */
-export function trafficClient(options: S3Options, settings: S3Settings): S3Client {
-  return options.client ?? new S3Client(clientConfig(options, settings, settings.endpoint));
+export function trafficClient(options: S3Options, settings: S3Settings, endpoint = settings.endpoint): S3Client {
+  return options.client ?? new S3Client(clientConfig(options, settings, endpoint));
 }
 
 /**

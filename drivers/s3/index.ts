@@ -50,6 +50,7 @@ export const s3Entry: DriverEntry<S3Options> = {
       region: env.string('AWS_REGION'),
       credentials: credentialsFromEnv(env),
       endpoint: env.string('AWS_ENDPOINT_URL_S3') ?? env.string('AWS_ENDPOINT_URL'),
+      endpoints: env.list('S3_ENDPOINTS'),
       externalEndpoint: env.string('S3_EXTERNAL_ENDPOINT'),
       forcePathStyle: env.boolean('S3_FORCE_PATH_STYLE'),
       urlExpirySeconds: env.number('S3_URL_EXPIRY_SECONDS', { min: 1, max: 7 * 24 * 3600 }),
@@ -85,6 +86,7 @@ export const s3Entry: DriverEntry<S3Options> = {
 
 /** The variable each checked option comes from. */
 const ENV_LABELS: Partial<Record<keyof S3Options, string>> = {
+  endpoints: 'S3_ENDPOINTS',
   staticBucket: 'S3_STATIC_BUCKET',
   publicBuckets: 'S3_PUBLIC_BUCKETS',
   privateBuckets: 'S3_PRIVATE_BUCKETS',

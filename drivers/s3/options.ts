@@ -34,6 +34,14 @@ export interface S3Options {
    */
   endpoint?: string | undefined;
   /**
+   * More endpoints of the same store (the nodes of a distributed MinIO), URLs as
+   * `endpoint`: requests go to one endpoint at a time, `endpoint` first, and move to the
+   * next when it does not answer (refused, unreachable, reset or timed out; the request is
+   * then retried there, within `maxAttempts`). `isAvailable()` asks them all. Needs
+   * `endpoint`; not with `client`. Default: none. Env: `S3_ENDPOINTS` (comma-separated).
+   */
+  endpoints?: string[] | undefined;
+  /**
    * The endpoint users' browsers reach, for every URL handed out (presigned and
    * public): a full URL, which may carry a path prefix (`https://cdn.example.com/s3`;
    * the proxy must strip the prefix and keep the Host header). Default: `endpoint`.
@@ -153,6 +161,7 @@ export const S3_OPTION_KEYS = [
   'region',
   'credentials',
   'endpoint',
+  'endpoints',
   'externalEndpoint',
   'forcePathStyle',
   'urlExpirySeconds',

@@ -117,6 +117,7 @@ export class ObjectStoreDriver implements Driver {
       metadata: true,
       bucketManagement: true,
       healthCheck: true,
+      hierarchical: false,
     };
   }
 

@@ -23,8 +23,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { Capabilities } from '../../src/driver.js';
 import { fetchFresh } from '../../contracts/context.js';
+import type { Capabilities } from '../../src/driver.js';
 import { adminClient, randomBucket, removeBucket } from './object-stores.js';
 import type { S3ServerInfo } from './servers.js';
 
@@ -223,7 +223,9 @@ const PROBES: Record<Feature, (probe: Probe) => Promise<boolean>> = {
     const parent = `probe/flat-${random()}`;
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: parent, Body: 'file' }));
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${parent}/child`, Body: 'child' }));
-    return (await read(client, bucket, parent)) === 'file' && (await read(client, bucket, `${parent}/child`)) === 'child';
+    return (
+      (await read(client, bucket, parent)) === 'file' && (await read(client, bucket, `${parent}/child`)) === 'child'
+    );
   },
   abortIncompleteUploads: async ({ client, bucket }) => {
     const rule = await storeLifecycleRule(client, bucket, {

@@ -118,7 +118,20 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
     for (const [i, namespace] of namespaces.entries()) {
       const port = `n${i + 1}`;
       await ip(['netns', 'add', namespace]);
-      await ip(['-n', switchNamespace, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace]);
+      await ip([
+        '-n',
+        switchNamespace,
+        'link',
+        'add',
+        port,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'eth0',
+        'netns',
+        namespace,
+      ]);
       await ip(['-n', switchNamespace, 'link', 'set', port, 'master', 'br0', 'up']);
       await ip(['-n', namespace, 'addr', 'add', `${addresses[i]}/24`, 'dev', 'eth0']);
       await ip(['-n', namespace, 'link', 'set', 'eth0', 'up']);
@@ -246,10 +259,12 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
     await cluster.waitHealthy();
     return cluster;
   } catch (error) {
-    await Promise.all(nodes.map(async (node) => {
-      await node.kill();
-      await node.proxy.close();
-    }));
+    await Promise.all(
+      nodes.map(async (node) => {
+        await node.kill();
+        await node.proxy.close();
+      }),
+    );
     await teardown();
     throw error;
   }

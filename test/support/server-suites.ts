@@ -29,7 +29,11 @@ export interface ServerUnderTest {
 export function serverSuites(subject: ServerUnderTest): void {
   gapTable(subject);
   for (const driver of ['minio', 's3'] as const) {
-    storageContract(`${driver} on ${subject.on}`, contractFactory(driver, subject), contractOverrides(subject.features));
+    storageContract(
+      `${driver} on ${subject.on}`,
+      contractFactory(driver, subject),
+      contractOverrides(subject.features),
+    );
   }
   const tally = newTally();
   for (const kind of ['minio', 's3'] as const) securitySuite(kind, subject.server, { ...subject, tally });
