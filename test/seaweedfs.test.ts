@@ -1,6 +1,6 @@
 /**
- * Both object-store drivers on SeaweedFS 4.53 (`weed server`: master, volume, filer and S3 gateway in a temporary
- * directory): the gap table, then the contract, security and race suites
+ * Both object-store drivers on SeaweedFS 4.53 (`weed server`: master, volume server,
+ * filer and S3 gateway on a temporary directory): the gap table, then the contract, security and race suites
  * (test/support/server-suites.ts), the cases needing what the table says is missing
  * registered as skipped.
  */
@@ -22,6 +22,7 @@ const SEAWEEDFS_FEATURES: ServerFeatures = {
   cors: true,
   lifecycle: true,
   abortIncompleteUploads: true,
+  flatKeys: true,
 };
 
 const server = await requireGatewayOrSkip('seaweedfs', 'seaweedfs');

@@ -30,7 +30,7 @@ import type {
 import { encodeName } from '../../src/utf8.js';
 import type { Endpoint } from './config.js';
 import { BY_ERROR_NAME, minioErrorFacts, s3Error } from './errors.js';
-import { children, decodeKey, elements, text } from './xml.js';
+import { children, elements, keyDecoder, text } from './xml.js';
 
 type Headers = Record<string, string>;
 
@@ -126,8 +126,9 @@ export class MinioTransport implements ObjectTransport {
     ].join('&');
     // A page is read whole inside the attempt, so that a connection cut mid-page is retried too.
     const xml = await this.#text({ method: 'GET', bucketName: bucket, query });
-    const objects = elements(xml, 'Contents').map((contents) => listedObject(contents));
-    const prefixes = elements(xml, 'CommonPrefixes').map((common) => decodeKey(text(common, 'Prefix') ?? ''));
+    const decode = keyDecoder(xml);
+    const objects = elements(xml, 'Contents').map((contents) => listedObject(contents, decode));
+    const prefixes = elements(xml, 'CommonPrefixes').map((common) => decode(text(common, 'Prefix') ?? ''));
     const truncated = text(xml, 'IsTruncated') === 'true';
     return { objects, prefixes, next: truncated ? text(xml, 'NextContinuationToken') : undefined };
   }
@@ -184,15 +185,16 @@ export class MinioTransport implements ObjectTransport {
         : []),
     ].join('&');
     const xml = await this.#text({ method: 'GET', bucketName: bucket, query });
+    const decode = keyDecoder(xml);
     const uploads = elements(xml, 'Upload').map((upload) => ({
-      key: decodeKey(text(upload, 'Key') ?? ''),
+      key: decode(text(upload, 'Key') ?? ''),
       uploadId: text(upload, 'UploadId') ?? '',
       initiated: dateOf(text(upload, 'Initiated')),
     }));
     const keyMarker = text(xml, 'NextKeyMarker');
     const uploadIdMarker = text(xml, 'NextUploadIdMarker');
     const more = text(xml, 'IsTruncated') === 'true' && keyMarker !== undefined && uploadIdMarker !== undefined;
-    return { uploads, next: more ? { keyMarker: decodeKey(keyMarker), uploadIdMarker } : undefined };
+    return { uploads, next: more ? { keyMarker: decode(keyMarker), uploadIdMarker } : undefined };
   }
 
   async listParts(bucket: string, key: string, uploadId: string, next?: number): Promise<PartPage> {
@@ -398,9 +400,9 @@ function headOf(headers: http.IncomingHttpHeaders, size: number): ObjectHead {
 }
 
 /** One `<Contents>` of a listing, its `<UserMetadata>` read when MinIO sends it. */
-function listedObject(contents: string) {
+function listedObject(contents: string, decode: (value: string) => string) {
   const object = {
-    key: decodeKey(text(contents, 'Key') ?? ''),
+    key: decode(text(contents, 'Key') ?? ''),
     size: Number(text(contents, 'Size') ?? 0),
     lastModified: dateOf(text(contents, 'LastModified')) ?? new Date(0),
     etag: text(contents, 'ETag'),

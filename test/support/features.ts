@@ -60,7 +60,7 @@ export interface ServerFeatures {
 
 export type Feature = keyof ServerFeatures;
 
-/** MinIO RELEASE.2025-09-07T16-13-09Z, measured by the same probes (test/servers.test.ts). */
+/** MinIO RELEASE.2025-09-07T16-13-09Z, as the same probes measured it (test/minio-features.test.ts). */
 export const MINIO_FEATURES: ServerFeatures = {
   conditionalCreate: true,
   ifMatchOnComplete: true,

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'minio';
 import { createMinioTransport, type MinioOptions } from '../../drivers/minio/index.js';
+import { decodeEntities, elements, text } from '../../drivers/minio/xml.js';
 import type { S3Options } from '../../drivers/s3/index.js';
 import type { PolicyDocument } from '../../src/buckets.js';
 import { isPending } from '../../src/object-store.js';
@@ -124,11 +125,19 @@ export async function removeBucket(admin: Client, bucket: string): Promise<void>
 
 async function emptyBucket(admin: Client, bucket: string): Promise<void> {
   for (const key of await incompleteUploads(admin, bucket)) await admin.removeIncompleteUpload(bucket, key);
-  const keys: string[] = [];
-  for await (const item of admin.listObjectsV2(bucket, '', true)) {
-    if ((item as { name?: string }).name !== undefined) keys.push(String((item as { name?: string }).name));
-  }
-  if (keys.length > 0) await admin.removeObjects(bucket, keys);
+  // Listed without encoding-type=url, which minio-js asks for and decodes even where the
+  // server did not encode (versitygw), so that every key comes back as stored.
+  let token: string | undefined;
+  do {
+    const query = `list-type=2${token === undefined ? '' : `&continuation-token=${encodeURIComponent(token)}`}`;
+    const response = await admin.makeRequestAsync({ method: 'GET', bucketName: bucket, query }, '', [200]);
+    let xml = '';
+    for await (const chunk of response) xml += chunk;
+    for (const contents of elements(xml, 'Contents')) {
+      await admin.removeObject(bucket, decodeEntities(text(contents, 'Key') ?? ''));
+    }
+    token = text(xml, 'IsTruncated') === 'true' ? text(xml, 'NextContinuationToken') : undefined;
+  } while (token !== undefined);
 }
 
 /** Every key under `prefix`, reservations included (ListObjectsV2, fewer than 1000 keys). */

@@ -44,7 +44,7 @@ export function serverSuites(subject: ServerUnderTest): void {
 }
 
 /** The one test that keeps the table honest: it is exactly what the probes measure on the server. */
-function gapTable({ server, on, features }: ServerUnderTest): void {
+export function gapTable({ server, on, features }: ServerUnderTest): void {
   const test = suite(`${on}: gap table`);
   test('the declared gap table is what the server does, probe by probe', async () => {
     const measured = await probeFeatures(server);
