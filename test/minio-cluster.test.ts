@@ -121,8 +121,10 @@ function faults(kind: Kind, cluster: MinioCluster): void {
     const killed = new Promise<void>((resolve) => {
       resolveKill = resolve;
     });
+    const digests: string[] = [];
     const racers = Array.from({ length: RACERS }, async (_, i): Promise<Outcome> => {
       const bytes = randomBytes(4096 + i);
+      digests[i] = sha256(bytes);
       try {
         const content = i % 5 === 0 ? Readable.from([bytes]) : bytes;
         const name = await storage.save('race/same.bin', content);
@@ -177,6 +179,21 @@ function faults(kind: Kind, cluster: MinioCluster): void {
     await victim.start();
     await cluster.waitHealthy();
     const listed = await rawKeys(admin, bucket, 'race/');
+    const extra = listed.filter((key) => !names.includes(key));
+    if (extra.length > 0) {
+      // Say what each leftover is: a reservation, or the bytes of a save that failed (and with what).
+      const pending = new Set(await reservations(admin, bucket, 'race/'));
+      const failedDigests = new Map(failures.map((o, i) => [digests[outcomes.indexOf(o)], i]));
+      const described = await Promise.all(
+        extra.map(async (key) => {
+          if (pending.has(key)) return `${key}: a reservation`;
+          const digest = sha256(await (await storage.open(key)).bytes());
+          const failure = failedDigests.has(digest) ? failures[failedDigests.get(digest) as number] : undefined;
+          return `${key}: ${failure && !failure.ok ? `the bytes of a save that failed with ${String(failure.error)}` : 'bytes of no failed save'}`;
+        }),
+      );
+      assert.unreachable(`stored under a name no save returned (${extra.length}): ${described.join('; ')}`);
+    }
     assert.equal(listed, [...names].sort(), 'exactly the saves that returned a name are stored');
     let wrong = 0;
     await mapLimit(saved, 16, async (o) => {

@@ -23,6 +23,12 @@ const SEAWEEDFS_FEATURES: ServerFeatures = {
   lifecycle: true,
   abortIncompleteUploads: true,
   flatKeys: true,
+  // The filer keeps a directory entry for every prefix: If-None-Match on `p` while `p/child`
+  // is stored answers 412 (the save takes another name), and an emptied prefix stays listed.
+  prefixNamesFree: false,
+  emptyPrefixesVanish: false,
+  // A key with a backslash is stored but not listed under its name.
+  backslashKeys: false,
 };
 
 const server = await requireGatewayOrSkip('seaweedfs', 'seaweedfs');

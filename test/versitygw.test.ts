@@ -25,6 +25,10 @@ const VERSITYGW_FEATURES: ServerFeatures = {
   abortIncompleteUploads: false,
   // The posix backend keeps the file system's tree: `a/b` under an object `a` is 409 ObjectParentIsFile.
   flatKeys: false,
+  // ... and `a` while `a/b` is stored is 409 ExistingObjectIsDirectory (it takes another name).
+  prefixNamesFree: false,
+  emptyPrefixesVanish: true,
+  backslashKeys: true,
 };
 
 const server = await requireGatewayOrSkip('versitygw', 'versitygw');

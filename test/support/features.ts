@@ -11,9 +11,11 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCorsCommand,
+  DeleteObjectCommand,
   GetBucketLifecycleConfigurationCommand,
   GetObjectCommand,
   type LifecycleRule,
+  ListObjectsV2Command,
   PutBucketCorsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
@@ -24,6 +26,7 @@ import {
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { fetchFresh } from '../../contracts/context.js';
+import { HOSTILE_NAMES } from '../../contracts/index.js';
 import type { Capabilities } from '../../src/driver.js';
 import { adminClient, randomBucket, removeBucket } from './object-stores.js';
 import type { S3ServerInfo } from './servers.js';
@@ -56,6 +59,12 @@ export interface ServerFeatures {
   abortIncompleteUploads: boolean;
   /** Keys are flat: `a` and `a/b` can both be stored (a POSIX-backed server has a file/directory clash). */
   flatKeys: boolean;
+  /** `If-None-Match: *` creates `p` while `p/child` is stored (a directory of keys does not take the name). */
+  prefixNamesFree: boolean;
+  /** A prefix no longer listed (delimiter `/`) once its last key is deleted. */
+  emptyPrefixesVanish: boolean;
+  /** A key with a backslash (`a\\b.txt`) is listed as stored. */
+  backslashKeys: boolean;
 }
 
 export type Feature = keyof ServerFeatures;
@@ -75,6 +84,9 @@ export const MINIO_FEATURES: ServerFeatures = {
   lifecycle: true,
   abortIncompleteUploads: false,
   flatKeys: true,
+  prefixNamesFree: true,
+  emptyPrefixesVanish: true,
+  backslashKeys: true,
 };
 
 /**
@@ -93,6 +105,28 @@ export function contractOverrides(features: ServerFeatures): Partial<Capabilitie
 export interface Measured {
   features: ServerFeatures;
   why: Partial<Record<Feature, string>>;
+}
+
+/**
+ * The contract cases registered as skipped on a server with `features`, by title, each
+ * with the missing feature as the reason.
+ */
+export function contractSkips(features: ServerFeatures): Record<string, string> {
+  const skips: Record<string, string> = {};
+  // On a hierarchical server a directory taking the name is what the contract expects.
+  if (features.flatKeys && !features.prefixNamesFree) {
+    skips['saving "d" while "d/e" is stored: another name (or, replacing, ALREADY_EXISTS) on hierarchical stores'] =
+      'If-None-Match refuses a name that is a directory of other keys (prefixNamesFree), so the name is taken';
+  }
+  if (!features.emptyPrefixesVanish) {
+    skips['a source that fails half-way rejects and leaves nothing behind'] =
+      'an emptied prefix stays listed as a directory (emptyPrefixesVanish)';
+  }
+  if (!features.backslashKeys) {
+    skips[`${HOSTILE_COUNT} hostile names: stored and read back exactly, or INVALID_NAME`] =
+      'a key with a backslash is not listed as stored (backslashKeys)';
+  }
+  return skips;
 }
 
 /** Measures every entry of ServerFeatures on `server`, in a bucket of its own that it removes. */
@@ -227,6 +261,25 @@ const PROBES: Record<Feature, (probe: Probe) => Promise<boolean>> = {
       (await read(client, bucket, parent)) === 'file' && (await read(client, bucket, `${parent}/child`)) === 'child'
     );
   },
+  prefixNamesFree: async ({ client, bucket }) => {
+    const parent = `probe/prefix-${random()}`;
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${parent}/child`, Body: 'child' }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: parent, Body: 'parent', IfNoneMatch: '*' }));
+    return (await read(client, bucket, parent)) === 'parent';
+  },
+  emptyPrefixesVanish: async ({ client, bucket }) => {
+    const prefix = `vanish-${random()}`;
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/only`, Body: 'x' }));
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${prefix}/only` }));
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/' }));
+    return !(listed.CommonPrefixes ?? []).some((common) => common.Prefix === `${prefix}/`);
+  },
+  backslashKeys: async ({ client, bucket }) => {
+    const key = `probe/back\\slash-${random()}.txt`;
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }));
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'probe/back' }));
+    return (listed.Contents ?? []).some((object) => object.Key === key);
+  },
   abortIncompleteUploads: async ({ client, bucket }) => {
     const rule = await storeLifecycleRule(client, bucket, {
       AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
@@ -234,6 +287,8 @@ const PROBES: Record<Feature, (probe: Probe) => Promise<boolean>> = {
     return rule?.AbortIncompleteMultipartUpload?.DaysAfterInitiation === 1;
   },
 };
+
+const HOSTILE_COUNT = HOSTILE_NAMES.length;
 
 /** Past a presigned URL's one-second expiry, with room for clock granularity. */
 const EXPIRY_WAIT_MS = 2_100;

@@ -10,7 +10,7 @@ import { storageContract } from '../../contracts/index.js';
 import { createMinioStorage } from '../../drivers/minio/index.js';
 import { createS3Storage } from '../../drivers/s3/index.js';
 import type { Storage } from '../../src/storage.js';
-import { contractOverrides, probeFeatures, type ServerFeatures } from './features.js';
+import { contractOverrides, contractSkips, probeFeatures, type ServerFeatures } from './features.js';
 import { adminClient, minioConnection, randomBucket, removeBucket, s3Connection } from './object-stores.js';
 import { raceSuite, reportFigures } from './race-suite.js';
 import { newTally, reportSecurity, securitySuite } from './security-suite.js';
@@ -33,6 +33,7 @@ export function serverSuites(subject: ServerUnderTest): void {
       `${driver} on ${subject.on}`,
       contractFactory(driver, subject),
       contractOverrides(subject.features),
+      contractSkips(subject.features),
     );
   }
   const tally = newTally();
