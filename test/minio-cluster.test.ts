@@ -51,7 +51,16 @@ type Kind = 'minio' | 's3';
 
 const figures: string[] = [];
 const problem = await clusterProblem();
-if (problem) {
+if (process.env.STOWAGE_TEST_CLUSTER !== '1') {
+  // Opt-in for now: it writes over 2 GiB, takes minutes, and in runs on a loaded machine
+  // nodes died that the test did not kill (docs/servers.md, "Not yet understood").
+  console.error(
+    'SKIPPED: test/minio-cluster.test.ts (the 4-node MinIO fault suite) runs only with STOWAGE_TEST_CLUSTER=1.',
+  );
+  const skipped = suite('minio-cluster: opt-in');
+  skipped.skip('the fault suite on a 4-node MinIO cluster (set STOWAGE_TEST_CLUSTER=1)', () => {});
+  skipped.run();
+} else if (problem) {
   reportMissing(
     'minio-cluster (4 nodes × 2 drives)',
     'distributed MinIO',

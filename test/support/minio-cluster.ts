@@ -175,7 +175,7 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
           endpoint: `http://${proxy.host}`,
           proxy,
           get running() {
-            return child !== undefined;
+            return child?.pid !== undefined && isAlive(child.pid);
           },
           log: () => lastLog(),
           async kill() {
@@ -185,7 +185,8 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
             child = undefined;
           },
           async start() {
-            if (child) return;
+            if (child?.pid !== undefined && isAlive(child.pid)) return;
+            if (child) await child.stop();
             child = await startServerProcess({
               command: 'ip',
               args: [
@@ -289,16 +290,18 @@ async function freeSubnet(): Promise<string> {
   throw new Error('no free 10.213.N.0/24 subnet for the cluster');
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Removes the namespaces of clusters whose test process died without stop(). */
 async function sweepLeftovers(): Promise<void> {
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const alive = isAlive;
   for (const line of (await ip(['netns', 'list'])).split('\n')) {
     const match = /^stowage-(\d+)-(n\d+|sw)\b/.exec(line);
     if (match && !alive(Number(match[1]))) await ip(['netns', 'del', match[0]]).catch(() => {});
