@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the SeaweedFS server (`weed`, whose S3 gateway the integration tests start:
-# test/support/s3-servers.ts).
+# test/support/gateways.ts).
 #
 # Usage: bash scripts/install-seaweedfs.sh
 # Needs Go. Building SeaweedFS from source takes about 7 minutes on two cores; the script
