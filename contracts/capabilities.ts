@@ -8,10 +8,10 @@
  * on the file/directory clash.
  */
 import * as assert from 'uvu/assert';
-import type { Capabilities, Driver } from '../src/driver.js';
+import type { Capabilities } from '../src/driver.js';
 import { isStorageError } from '../src/errors.js';
 import { Storage } from '../src/storage.js';
-import { type ContractSetup, contractSuite, readAll, rejectsWith } from './context.js';
+import { type ContractSetup, contractSuite, readAll, recordingDriver, rejectsWith } from './context.js';
 
 /** How each operation-gating capability is refused once withdrawn: the flags to clear and the call to try. */
 const REFUSALS: Record<
@@ -99,7 +99,8 @@ export function capabilityContract(setup: ContractSetup): void {
     const name = await storage.save('caps/withdrawn.txt', 'kept');
     for (const [capability, refusal] of Object.entries(REFUSALS)) {
       if (!storage.capabilities[capability as keyof Capabilities]) continue;
-      const { driver, calls } = withdrawn(storage.driver, refusal.withdraw);
+      const withdrawn = Object.fromEntries(refusal.withdraw.map((flag) => [flag, false]));
+      const { driver, calls } = recordingDriver(storage.driver, { capabilities: withdrawn });
       const restricted = new Storage({ driver });
       await rejectsUnsupported(refusal.call(restricted, name), restricted, refusal.operation, capability);
       assert.equal(calls, [], `${capability}: the driver was not called`);
@@ -123,22 +124,4 @@ export async function rejectsUnsupported(
   assert.match(error.message, operation, `the message names the operation: ${error.message}`);
   if (capability) assert.match(error.message, capability, `the message names the capability: ${error.message}`);
   assert.is(error.operation, operation);
-}
-
-/** The same driver with `flags` cleared, recording every method called through it. */
-function withdrawn(driver: Driver, flags: (keyof Capabilities)[]): { driver: Driver; calls: string[] } {
-  const calls: string[] = [];
-  const capabilities = { ...driver.capabilities, ...Object.fromEntries(flags.map((flag) => [flag, false])) };
-  const proxy = new Proxy(driver, {
-    get(target, property) {
-      if (property === 'capabilities') return capabilities;
-      const value = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.push(String(property));
-        return value.apply(target, args);
-      };
-    },
-  });
-  return { driver: proxy, calls };
 }

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Capabilities } from '../src/driver.js';
+import type { Capabilities, Driver } from '../src/driver.js';
 import { isStorageError, type StorageErrorCode } from '../src/errors.js';
 import type { Storage } from '../src/storage.js';
 
@@ -193,4 +193,30 @@ export function fetchFresh(input: string | URL, init: RequestInit = {}): Promise
   const headers = new Headers(init.headers);
   headers.set('connection', 'close');
   return fetch(input, { ...init, headers });
+}
+
+/**
+ * `driver` seen through a proxy: `capabilities` overridden, methods replaced (a key
+ * mapped to undefined removes the method), and every method call recorded by name.
+ * The facade dispatches on capabilities alone, so this is how a case withdraws one.
+ */
+export function recordingDriver(
+  driver: Driver,
+  changes: { capabilities?: Partial<Capabilities>; methods?: Partial<Driver> } = {},
+): { driver: Driver; calls: string[] } {
+  const calls: string[] = [];
+  const capabilities = { ...driver.capabilities, ...changes.capabilities };
+  const methods = changes.methods ?? {};
+  const proxy = new Proxy(driver, {
+    get(target, property) {
+      if (property === 'capabilities') return capabilities;
+      const value = property in methods ? methods[property as keyof Driver] : Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.push(String(property));
+        return value.apply(target, args);
+      };
+    },
+  });
+  return { driver: proxy, calls };
 }

@@ -39,7 +39,10 @@ export function hierarchyContract(setup: ContractSetup): void {
         assert.equal(await storage.listdir('clash/a'), { directories: [], files: [] });
         assert.equal(await storage.listdir('clash'), { directories: [], files: ['a'] });
       } else {
-        assert.equal(await storage.listdir('clash'), { directories: ['a'], files: ['a'] });
+        assert.is(await storage.exists('clash/a/b'), true, 'both names are stored');
+        // Listings are not compared: MinIO stores and serves `a/b` but leaves it out of
+        // every listing while `a` exists (docs/drivers.md).
+        assert.ok((await storage.listdir('clash')).files.includes('a'));
       }
     });
 

@@ -1,8 +1,8 @@
 /**
  * The package as users get it: the exports map points at built files, `npm pack`
  * ships no tests, and a clean install without the optional SDKs can import `stowage`,
- * `stowage/memory` and `stowage/fs` (proving they do not load an SDK) and run the
- * `stowage` command.
+ * `stowage/memory`, `stowage/fs` and `stowage/driver-kit` (proving they do not load an
+ * SDK) and run the `stowage` command.
  * Needs `npm run build` first (npm test does it).
  */
 import { execFileSync } from 'node:child_process';
@@ -31,6 +31,15 @@ test('every export resolves to built JavaScript, declarations and its source', (
     }
     assert.ok(target.types?.endsWith('.d.ts') && target.default?.endsWith('.js'), subpath);
   }
+});
+
+test('the entry points are the documented ones: stowage/driver-kit for driver authors', () => {
+  const subpaths = Object.keys(pkg.exports);
+  for (const subpath of ['.', './memory', './fs', './minio', './s3', './contracts', './inversify', './driver-kit']) {
+    assert.ok(subpaths.includes(subpath), `exports ${subpath}`);
+  }
+  const drivers = readFileSync(join(ROOT, 'docs/drivers.md'), 'utf8');
+  assert.match(drivers, "from 'stowage/driver-kit'", 'docs/drivers.md shows the driver kit');
 });
 
 test('the bin points at the built CLI, with a shebang', () => {
@@ -80,6 +89,8 @@ test('a clean install without the SDKs imports stowage, stowage/memory and stowa
       import { createStorage, isStorageError } from 'stowage';
       import { createMemoryStorage } from 'stowage/memory';
       import { createFileSystemStorage } from 'stowage/fs';
+      import { defineOptions, option } from 'stowage/driver-kit';
+      if (typeof defineOptions('x', { a: option.string({ doc: 'a' }) }).resolve !== 'function') throw new Error('driver-kit');
       const memory = createMemoryStorage();
       const name = await memory.save('hello.txt', 'hi');
       const fsStorage = await createStorage({ driver: 'fs', location: './files' });

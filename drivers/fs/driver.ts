@@ -28,7 +28,7 @@ import type {
 import { StorageError } from '../../src/errors.js';
 import { directoryInTheWay, fileInTheWay } from '../../src/hierarchy.js';
 import { RESERVED_SEGMENT_PREFIX } from '../../src/names.js';
-import { compareNames, encodeName } from '../../src/utf8.js';
+import { compareNames, urlOnBase } from '../../src/utf8.js';
 import { mapFileSystemError } from './errors.js';
 import { type FileSystemOptions, FS_OPTIONS, type ResolvedFileSystemOptions } from './options.js';
 
@@ -158,11 +158,7 @@ export class FileSystemDriver implements Driver {
   }
 
   async url(name: string, _options: UrlOptions): Promise<string> {
-    const base = this.options.baseUrl;
-    if (base === undefined) {
-      throw new StorageError('UNSUPPORTED', `The ${this.name} driver has no baseUrl; set one to use url().`);
-    }
-    return `${base.endsWith('/') ? base : `${base}/`}${encodeName(name)}`;
+    return urlOnBase(this.options.baseUrl, name, this.name);
   }
 
   toJSON(): Record<string, unknown> {

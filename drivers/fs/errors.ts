@@ -21,7 +21,7 @@ const CODES: Record<string, { code: StorageError['code']; hint: string }> = {
   EIO: { code: 'UNAVAILABLE', hint: 'an I/O error occurred' },
 };
 
-/** Maps a Node (or memfs) file-system error to a StorageError; passes StorageErrors through. */
+/** Maps a Node file-system error to a StorageError; passes StorageErrors through. */
 export function mapFileSystemError(error: unknown, name?: string, driver = 'fs'): StorageError {
   if (error instanceof StorageError) return error;
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;

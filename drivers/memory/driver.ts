@@ -27,7 +27,7 @@ import type {
 } from '../../src/driver.js';
 import { StorageError } from '../../src/errors.js';
 import { ancestorsOf, directoryInTheWay, fileInTheWay } from '../../src/hierarchy.js';
-import { compareNames, encodeName } from '../../src/utf8.js';
+import { compareNames, urlOnBase } from '../../src/utf8.js';
 import { MEMORY_OPTIONS, type MemoryOptions, type ResolvedMemoryOptions } from './options.js';
 
 /** What the driver keeps per file besides its bytes. */
@@ -118,11 +118,7 @@ export class MemoryDriver implements Driver {
   }
 
   async url(name: string, _options: UrlOptions): Promise<string> {
-    const base = this.options.baseUrl;
-    if (base === undefined) {
-      throw new StorageError('UNSUPPORTED', 'The memory driver has no baseUrl; set one to use url().');
-    }
-    return `${base.endsWith('/') ? base : `${base}/`}${encodeName(name)}`;
+    return urlOnBase(this.options.baseUrl, name, this.name);
   }
 
   /** The names of every stored file, sorted (a test helper). */

@@ -5,6 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { recordingDriver } from '../../contracts/context.js';
 import { rejectsUnsupported } from '../../contracts/index.js';
 import { MemoryDriver } from '../../drivers/memory/index.js';
 import { CAPABILITY_METHODS, CAPABILITY_NAMES, type Capabilities, type Driver } from '../../src/driver.js';
@@ -13,23 +14,9 @@ import { Storage } from '../../src/storage.js';
 
 const test = suite('capabilities');
 
-/** A memory driver with chosen capabilities and extra methods, recording what the facade calls. */
-function driverWith(capabilities: Partial<Capabilities>, extra: Partial<Driver> = {}) {
-  const inner = new MemoryDriver();
-  const calls: string[] = [];
-  const methods = { ...extra };
-  const driver = new Proxy(inner, {
-    get(target, property) {
-      if (property === 'capabilities') return { ...target.capabilities, ...capabilities };
-      const value = property in methods ? methods[property as keyof Driver] : Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.push(String(property));
-        return value.apply(target, args);
-      };
-    },
-  }) as Driver;
-  return { driver, calls };
+/** A memory driver with chosen capabilities and methods, recording what the facade calls. */
+function driverWith(capabilities: Partial<Capabilities>, methods: Partial<Driver> = {}) {
+  return recordingDriver(new MemoryDriver(), { capabilities, methods });
 }
 
 test('every capability is listed, and the methods each needs are driver methods', () => {
