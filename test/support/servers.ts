@@ -31,7 +31,7 @@ export interface S3ServerInfo {
   secretKey: string;
   region: string;
   /** Where the server came from: STOWAGE_TEST_S3_ENDPOINT, a local binary, or a container. */
-  kind: 'env' | 'minio' | 'moto' | 'testcontainers';
+  kind: 'env' | 'minio' | 'moto' | 'testcontainers' | 'seaweedfs' | 'versitygw' | 'minio-cluster';
   /** Stops the server (nothing to stop for `env`); a later s3Server()/motoServer() call starts a new one. */
   stop(): Promise<void>;
 }
@@ -88,7 +88,6 @@ export function reportMissingServer(
   attempts: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): void {
-  const ci = env.CI === 'true';
   const what = name === 's3' ? 'S3-compatible server (MinIO)' : 'moto S3 server';
   const fixes =
     name === 's3'
@@ -102,6 +101,21 @@ export function reportMissingServer(
           'bash scripts/install-moto.sh   (needs Python 3.9+; installs moto[server] into .venv-moto/)',
           'or STOWAGE_TEST_MOTO=/path/to/moto_server npm test',
         ];
+  reportMissing(suite, what, attempts, fixes, env);
+}
+
+/**
+ * The banner for `suite`, which needs `what` and found none after `attempts`: printed on
+ * stderr with the `fixes`, or thrown when `env.CI` is 'true'.
+ */
+export function reportMissing(
+  suite: string,
+  what: string,
+  attempts: readonly string[],
+  fixes: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  const ci = env.CI === 'true';
   const rule = '='.repeat(100);
   const message = [
     rule,
@@ -293,7 +307,7 @@ async function resolveMotoServer(attempts: string[]): Promise<S3ServerInfo | und
  * Starts a server on a free port, trying another port when the first was taken between
  * freePort() and the server binding it. Any other failure rejects with the server's log.
  */
-async function startWithFreePort(
+export async function startWithFreePort(
   label: string,
   binary: string,
   start: (port: number) => Promise<ServerProcess>,
@@ -314,14 +328,14 @@ async function startWithFreePort(
 }
 
 /** The path in `process.env[variable]` when set; throws when it is not an executable file. */
-async function explicitBinary(variable: string): Promise<string | undefined> {
+export async function explicitBinary(variable: string): Promise<string | undefined> {
   const path = process.env[variable];
   if (!path) return undefined;
   if (!(await isExecutable(path))) throw new Error(`${variable}=${path} is not an executable file`);
   return path;
 }
 
-async function findExecutable(name: string, dirs: readonly string[]): Promise<string | undefined> {
+export async function findExecutable(name: string, dirs: readonly string[]): Promise<string | undefined> {
   for (const dir of dirs) {
     const path = join(dir, name);
     if (await isExecutable(path)) return path;
@@ -338,12 +352,12 @@ async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
-function pathDirs(): string[] {
+export function pathDirs(): string[] {
   return (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
 }
 
 /** Where `go install` puts binaries: GOBIN, else each GOPATH entry's bin (GOPATH defaults to ~/go). */
-async function goBinDirs(): Promise<string[]> {
+export async function goBinDirs(): Promise<string[]> {
   let gobin = process.env.GOBIN ?? '';
   let gopath = process.env.GOPATH || join(homedir(), 'go');
   try {
@@ -358,6 +372,6 @@ async function goBinDirs(): Promise<string[]> {
   return [...new Set(dirs.filter((dir) => dir !== ''))];
 }
 
-function withoutPrefix(env: NodeJS.ProcessEnv, prefix: string): NodeJS.ProcessEnv {
+export function withoutPrefix(env: NodeJS.ProcessEnv, prefix: string): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith(prefix)));
 }
