@@ -42,6 +42,8 @@ export interface ContractSetup {
   name: string;
   factory: ContractFactory;
   overrides: Partial<Capabilities>;
+  /** Cases registered as skipped, by title, each with why (what the backend does not honour). */
+  skips?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -49,7 +51,14 @@ export interface ContractSetup {
  * before its first test and cleaned up after its last.
  */
 export function contractSuite(setup: ContractSetup, area: string, options: { replaceExisting?: boolean } = {}) {
-  const test = suite<ContractState>(`${setup.name}: ${area}`, {} as ContractState);
+  const registered = suite<ContractState>(`${setup.name}: ${area}`, {} as ContractState);
+  const skips = setup.skips ?? {};
+  // Registers a case as skipped, its title saying why, when the backend is declared not to honour it.
+  const test = Object.assign((title: string, handler: Parameters<typeof registered>[1]) => {
+    const why = skips[title];
+    if (why === undefined) registered(title, handler);
+    else registered.skip(`${title} [skipped on ${setup.name}: ${why}]`, handler);
+  }, registered) as typeof registered;
   test.before(async (state) => {
     state.target = await setup.factory({ replaceExisting: options.replaceExisting ?? false });
     state.storage = state.target.storage;

@@ -13,40 +13,6 @@ set -euo pipefail
 readonly MODULE='github.com/minio/minio'
 readonly VERSION='v0.0.0-20250907161309-07c3a429bfed'
 
-if ! command -v go >/dev/null 2>&1; then
-  echo 'install-minio: Go is not installed (https://go.dev/dl/); it is needed to build MinIO.' >&2
-  exit 1
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib/go-install.sh"
 
-# `go install` writes to GOBIN when set, else to the first entry of GOPATH plus /bin.
-bin_dir="$(go env GOBIN)"
-if [[ -z "$bin_dir" ]]; then
-  gopath="$(go env GOPATH)"
-  bin_dir="${gopath%%:*}/bin"
-fi
-binary="$bin_dir/minio"
-
-installed_version() {
-  # `go version -m` prints a line "<tab>mod<tab>github.com/minio/minio<tab><version><tab><sum>".
-  go version -m "$binary" 2>/dev/null | awk -v module="$MODULE" '$1 == "mod" && $2 == module { print $3 }'
-}
-
-if [[ -x "$binary" && "$(installed_version)" == "$VERSION" ]]; then
-  echo "install-minio: $MODULE@$VERSION is already installed."
-else
-  if [[ -e "$binary" ]]; then
-    # go install overwrites only Go binaries; it refuses, e.g., a wrapper script there.
-    echo "install-minio: replacing $binary (found version '$(installed_version)')"
-    rm -f "$binary"
-  fi
-  echo "install-minio: building $MODULE@$VERSION (takes about 5 minutes)..."
-  go install "$MODULE@$VERSION" </dev/null
-  found="$(installed_version)"
-  if [[ "$found" != "$VERSION" ]]; then
-    echo "install-minio: expected $binary to be $VERSION after go install, found '${found:-nothing}'." >&2
-    exit 1
-  fi
-fi
-
-echo "install-minio: MinIO server binary: $binary"
-echo "install-minio: add it to PATH with: export PATH=\"$bin_dir:\$PATH\""
+go_install_pinned install-minio "$MODULE" "$MODULE" "$VERSION" minio 5

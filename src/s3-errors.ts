@@ -129,6 +129,19 @@ export const S3_ERROR_RULES: Readonly<Record<string, ErrorRule>> = {
   RequestTimeout: TIMED_OUT,
   XMinioStorageFull: { code: 'UNAVAILABLE', hint: 'the server is out of disk space' },
   XMinioServerNotInitialized: { code: 'UNAVAILABLE', hint: 'the server is still starting; retry' },
+  // A server whose keys are paths of a POSIX file system (versitygw's posix backend, 409):
+  // the file/directory clash of src/hierarchy.ts; object-store/clash.ts names the file.
+  ObjectParentIsFile: {
+    code: 'ALREADY_EXISTS',
+    hint: 'a file stands where the name needs a directory; this server cannot store a name under a file',
+  },
+  ExistingObjectIsDirectory: {
+    code: 'ALREADY_EXISTS',
+    hint: 'the name is a directory holding other objects on this server',
+  },
+  DirectoryObjectContainsData: { code: 'INVALID_NAME', hint: 'a name ending in / is a directory on this server' },
+  QuotaExceeded: { code: 'PERMISSION_DENIED', hint: 'the quota on the server is exceeded' },
+  InsufficientStorage: { code: 'UNAVAILABLE', hint: 'the server is out of storage space' },
 };
 
 /** Node's network and TLS error codes: the endpoint did not answer, or not as configured. */

@@ -170,10 +170,15 @@ test('a 200 answer with an <Error> inside (CopyObject, CompleteMultipartUpload) 
   assert.ok(isStorageError(error) && error.retryable);
 });
 
-test('isAvailable: only 200 from /minio/health/live is available (403 is not "up")', async () => {
+test('isAvailable: only 200 from /minio/health/live and /minio/health/cluster is available (403 is not "up")', async () => {
   const storage = createMinioStorage(options);
-  stub.use((req, res) => res.writeHead(req.url === '/minio/health/live' ? 200 : 500).end());
+  stub.use((req, res) => res.writeHead(req.url?.startsWith('/minio/health/') ? 200 : 500).end());
   assert.equal((await storage.isAvailable()).available, true);
+  stub.use((req, res) => res.writeHead(req.url === '/minio/health/live' ? 200 : 503).end());
+  const noQuorum = await storage.isAvailable();
+  assert.is(noQuorum.available, false, 'live, but without write quorum');
+  assert.is(noQuorum.status, 503);
+  assert.match(noQuorum.details, /cannot write/);
   stub.use((_req, res) => res.writeHead(403).end());
   const refused = await storage.isAvailable();
   assert.is(refused.available, false);
@@ -182,6 +187,26 @@ test('isAvailable: only 200 from /minio/health/live is available (403 is not "up
   const silent = await storage.isAvailable();
   assert.is(silent.available, false);
   assert.ok(silent.latencyMs < 3_000, `${silent.latencyMs} ms`);
+});
+
+test("a POSIX-backed server's file/directory clash (versitygw 409s) reads as the fs driver's", async () => {
+  const storage = createMinioStorage(options);
+  stub.use((req, res) => {
+    if (req.method === 'PUT') return xmlError(409, 'ObjectParentIsFile')(req, res);
+    res.writeHead(req.url === `/${BUCKET}/clash/a` ? 200 : 404, { 'Content-Length': '0', ETag: '"e"' }).end();
+  });
+  const error = await rejectsWith(storage.save('clash/a/b', 'x'), 'ALREADY_EXISTS', 'under a file');
+  assert.match(error.message, '"clash/a" is a file');
+  let puts = 0;
+  stub.use((req, res) => {
+    if (req.method === 'PUT' && puts++ === 0) return xmlError(409, 'ExistingObjectIsDirectory')(req, res);
+    res.writeHead(200, { ETag: '"e"' }).end();
+  });
+  assert.match(await storage.save('d', 'x'), /^d_[A-Za-z0-9]{7}$/, 'a directory takes its name as a file would');
+  stub.use(xmlError(409, 'ExistingObjectIsDirectory'));
+  const replacing = createMinioStorage({ ...options, replaceExisting: true });
+  const refused = await rejectsWith(replacing.save('d', 'x'), 'ALREADY_EXISTS', 'replacing a directory');
+  assert.match(refused.message, 'directory');
 });
 
 test('messages never carry the secret key, a signature or a query string', async () => {

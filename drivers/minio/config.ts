@@ -27,6 +27,8 @@ const PARALLEL_PARTS = 2;
 /** The core's settings, and what only the MinIO driver needs. */
 export interface MinioConfig extends ObjectStoreSettings {
   endpoint: Endpoint;
+  /** `endpoint` and then the `endpoints` option's, for failover. */
+  endpoints: Endpoint[];
   external: ExternalAddress;
   region: string;
 }
@@ -46,6 +48,12 @@ export function resolveConfig(given: MinioOptions): MinioConfig {
     if (!options.secretKey) throw configError('minio option secretKey', 'is required (or pass a ready client)');
   }
   const endpoint = parseEndpoint(options.endpoint, options.useHttps, 'minio option endpoint');
+  const others = (options.endpoints ?? []).map((other, i) =>
+    parseEndpoint(other, options.useHttps, `minio option endpoints[${i}]`),
+  );
+  if (others.length > 0 && options.client) {
+    throw configError('minio option endpoints', 'cannot be used with a ready client, which talks to one endpoint');
+  }
   const external =
     options.externalEndpoint === undefined
       ? externalOf(endpoint, options.externalUseHttps)
@@ -80,6 +88,7 @@ export function resolveConfig(given: MinioOptions): MinioConfig {
     customDomain: undefined,
     secrets: options.secretKey ? [options.secretKey] : [],
     endpoint,
+    endpoints: [endpoint, ...others],
     region: options.region,
   };
 }
@@ -93,6 +102,7 @@ export function optionsFromEnv(env: EnvReader, alias: StorageAlias): MinioOption
   const options = MINIO_OPTIONS.fromEnv(env, alias);
   if (alias === 'static') options.staticBucket = options.bucket;
   const endpoint = parseEndpoint(options.endpoint, options.useHttps, 'MINIO_ENDPOINT');
+  for (const other of options.endpoints ?? []) parseEndpoint(other, options.useHttps, 'MINIO_ENDPOINTS');
   if (options.externalEndpoint !== undefined) {
     parseExternal(options.externalEndpoint, options.externalUseHttps ?? endpoint.useSSL, 'MINIO_EXTERNAL_ENDPOINT');
   }

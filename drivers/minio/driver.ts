@@ -7,6 +7,7 @@
 import { inspect } from 'node:util';
 import type { Client } from 'minio';
 import { ObjectStoreDriver } from '../../src/object-store/driver.js';
+import { failoverTransport } from '../../src/object-store/failover.js';
 import { createClients } from './client.js';
 import { type MinioConfig, resolveConfig } from './config.js';
 import type { MinioOptions } from './options.js';
@@ -23,14 +24,17 @@ export class MinioDriver extends ObjectStoreDriver {
   constructor(options: MinioOptions) {
     const config = resolveConfig(options);
     const { client, signer } = createClients(options, config);
-    const transport = new MinioTransport({
-      client,
-      signer,
-      endpoint: config.endpoint,
-      region: config.region,
-      agent: options.httpAgent,
-    });
-    super(transport, config);
+    const transports = config.endpoints.map(
+      (endpoint, i) =>
+        new MinioTransport({
+          client: i === 0 ? client : createClients(options, { ...config, endpoint }).client,
+          signer,
+          endpoint,
+          region: config.region,
+          agent: options.httpAgent,
+        }),
+    );
+    super(failoverTransport(transports), config);
     this.#config = config;
     this.#client = client;
     if (config.plan.unlisted.includes(config.bucket) && !warnedUnlisted.has(config.bucket)) {

@@ -39,6 +39,20 @@ export const MINIO_OPTIONS = defineOptions('minio', {
     validate: (value, label) => void endpointShape(value, label),
     doc: 'the server for traffic: `host:port` (`minio:9000`) or an http(s) URL',
   }),
+  /**
+   * More nodes of the same MinIO (a distributed cluster), `host:port` or URLs as
+   * `endpoint`: requests go to one endpoint at a time, `endpoint` first, and move to the
+   * next when it does not answer (refused, unreachable, reset or timed out; the request is
+   * then retried there, within `maxAttempts`). `isAvailable()` asks them all. Not with
+   * `client`.
+   */
+  endpoints: option.list({
+    env: 'MINIO_ENDPOINTS',
+    validate: (values, label) => {
+      for (const value of values) endpointShape(value, label);
+    },
+    doc: 'more nodes of the same distributed MinIO (comma-separated): requests move to the next when the one in use does not answer ([servers](servers.md))',
+  }),
   /** Talk to `endpoint` over https. Default false. */
   useHttps: option.boolean({ env: 'MINIO_USE_HTTPS', defaultDoc: '`false`', doc: 'https to `endpoint`' }),
   /**
@@ -211,13 +225,16 @@ export const MINIO_OPTIONS = defineOptions('minio', {
     env: 'MINIO_REQUEST_TIMEOUT_MS',
     doc: 'idle time before the answer to a request arrives, and while a reader waits for body bytes (0: none)',
   }),
-  /** Milliseconds `isAvailable()` waits for its one probe (`/minio/health/live`, never retried). */
+  /**
+   * Milliseconds `isAvailable()` waits for its probes together (`/minio/health/live`, then
+   * `/minio/health/cluster`; on a server that is not MinIO, HeadBucket), never retried.
+   */
   healthTimeoutMs: option.number({
     min: 1,
     max: MAX_TIMEOUT_MS,
     default: DEFAULT_HEALTH_TIMEOUT_MS,
     env: 'MINIO_HEALTH_TIMEOUT_MS',
-    doc: 'how long `isAvailable()` waits for its one probe of `/minio/health/live` (never retried)',
+    doc: 'how long `isAvailable()` waits for its probes together, `/minio/health/live` then `/minio/health/cluster` (never retried)',
   }),
   /**
    * Attempts per request, the first included, from 1 (no retries) to 10: requests

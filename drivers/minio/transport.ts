@@ -32,7 +32,7 @@ import { totalFromContentRange, unlessCode } from '../../src/object-store.js';
 import { encodeName } from '../../src/utf8.js';
 import type { Endpoint } from './config.js';
 import { BY_ERROR_NAME, minioErrorFacts, s3Error } from './errors.js';
-import { children, decodeKey, elements, text } from './xml.js';
+import { children, elements, keyDecoder, text } from './xml.js';
 
 type Headers = Record<string, string>;
 
@@ -128,8 +128,9 @@ export class MinioTransport implements ObjectTransport {
     ].join('&');
     // A page is read whole inside the attempt, so that a connection cut mid-page is retried too.
     const xml = await this.#text({ method: 'GET', bucketName: bucket, query });
-    const objects = elements(xml, 'Contents').map((contents) => listedObject(contents));
-    const prefixes = elements(xml, 'CommonPrefixes').map((common) => decodeKey(text(common, 'Prefix') ?? ''));
+    const decode = keyDecoder(xml);
+    const objects = elements(xml, 'Contents').map((contents) => listedObject(contents, decode));
+    const prefixes = elements(xml, 'CommonPrefixes').map((common) => decode(text(common, 'Prefix') ?? ''));
     const truncated = text(xml, 'IsTruncated') === 'true';
     return { objects, prefixes, next: truncated ? text(xml, 'NextContinuationToken') : undefined };
   }
@@ -210,15 +211,16 @@ export class MinioTransport implements ObjectTransport {
         : []),
     ].join('&');
     const xml = await this.#text({ method: 'GET', bucketName: bucket, query });
+    const decode = keyDecoder(xml);
     const uploads = elements(xml, 'Upload').map((upload) => ({
-      key: decodeKey(text(upload, 'Key') ?? ''),
+      key: decode(text(upload, 'Key') ?? ''),
       uploadId: text(upload, 'UploadId') ?? '',
       initiated: dateOf(text(upload, 'Initiated')),
     }));
     const keyMarker = text(xml, 'NextKeyMarker');
     const uploadIdMarker = text(xml, 'NextUploadIdMarker');
     const more = text(xml, 'IsTruncated') === 'true' && keyMarker !== undefined && uploadIdMarker !== undefined;
-    return { uploads, next: more ? { keyMarker: decodeKey(keyMarker), uploadIdMarker } : undefined };
+    return { uploads, next: more ? { keyMarker: decode(keyMarker), uploadIdMarker } : undefined };
   }
 
   async listParts(bucket: string, key: string, uploadId: string, next?: number): Promise<PartPage> {
@@ -294,33 +296,87 @@ export class MinioTransport implements ObjectTransport {
   }
 
   /**
-   * MinIO's liveness probe, `GET /minio/health/live`, which answers 200 without
-   * credentials while the server runs. Unlike django-minio-backend's MinioServerStatus,
-   * any answer but 200 is "not available" (it took 403 to mean "up").
+   * MinIO's probes, unsigned: `GET /minio/health/live` (the process runs), then
+   * `GET /minio/health/cluster` (the cluster has write quorum: 200, else 503; a single
+   * process answers 200 while its drive is writable). Available only when both say so.
+   * Unlike django-minio-backend's MinioServerStatus, any live answer but 200 is "not
+   * available" (it took 403 to mean "up"). A server that is not MinIO answers the live
+   * probe otherwise (SeaweedFS 404, versitygw 403): the answer says so, and whether the
+   * bucket answers a signed HeadBucket, so that `isAvailable()` is still right about it.
    * https://min.io/docs/minio/linux/operations/monitoring/healthcheck-probe.html
    */
-  health(_bucket: string, timeoutMs: number): Promise<HealthStatus> {
-    const { host, port, useSSL } = this.#address;
+  async health(bucket: string, timeoutMs: number): Promise<HealthStatus> {
     const address = this.endpoint;
     const started = performance.now();
     const latencyMs = () => Math.round(performance.now() - started);
+    const remaining = () => Math.max(1, timeoutMs - latencyMs());
+    const live = await this.#probe('/minio/health/live', remaining());
+    if ('error' in live) {
+      return {
+        available: false,
+        latencyMs: latencyMs(),
+        details: `MinIO at ${address} is not reachable (${live.error})`,
+      };
+    }
+    if (live.status !== 200) return this.#notMinio(bucket, live, remaining(), latencyMs);
+    const cluster = await this.#probe('/minio/health/cluster', remaining());
+    if ('error' in cluster) {
+      const details = `MinIO at ${address} is live, but its cluster health did not answer (${cluster.error})`;
+      return { available: false, status: live.status, latencyMs: latencyMs(), details };
+    }
+    const quorum = cluster.headers['x-minio-write-quorum'];
+    const drives = quorum === undefined ? '' : ` (write quorum: ${quorum} drives)`;
+    const details =
+      cluster.status === 200
+        ? `MinIO at ${address} is live and can write${drives}`
+        : `MinIO at ${address} is live, but its cluster cannot write: /minio/health/cluster answered ${cluster.status}${drives}; saves fail until enough nodes or drives are back`;
+    return { available: cluster.status === 200, status: cluster.status, latencyMs: latencyMs(), details };
+  }
+
+  /** The health answer for a server whose live probe said it is not MinIO: what it is, and whether the bucket answers. */
+  async #notMinio(
+    bucket: string,
+    live: { status: number; headers: http.IncomingHttpHeaders },
+    timeoutMs: number,
+    latencyMs: () => number,
+  ): Promise<HealthStatus> {
+    const server = live.headers.server ? ` (Server: ${live.headers.server})` : '';
+    const what = `the server at ${this.endpoint}${server} answered ${live.status} to MinIO's liveness probe /minio/health/live, so it is not MinIO; the s3 driver (stowage/s3) is the one for other S3 servers`;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      const exists = await Promise.race([this.#client.bucketExists(bucket), timeout]);
+      const bucketSays = exists ? `bucket ${bucket} answers` : `bucket ${bucket} does not exist`;
+      return { available: exists, status: live.status, latencyMs: latencyMs(), details: `${what}; ${bucketSays}` };
+    } catch (error) {
+      const details = `${what}; bucket ${bucket} did not answer (${(error as Error).message})`;
+      return { available: false, status: live.status, latencyMs: latencyMs(), details };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** One unsigned GET of `path`; its status and headers, or why there was none. */
+  #probe(
+    path: string,
+    timeoutMs: number,
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders } | { error: string }> {
+    const { host, port, useSSL } = this.#address;
     return new Promise((resolve) => {
       const request = (useSSL ? https : http).request(
-        { host, port, path: '/minio/health/live', method: 'GET', agent: this.#agent, timeout: timeoutMs },
+        { host, port, path, method: 'GET', agent: this.#agent, timeout: timeoutMs },
         (response) => {
           response.resume();
-          const status = response.statusCode ?? 0;
-          const details =
-            status === 200
-              ? `MinIO at ${address} is live`
-              : `MinIO at ${address} answered ${status} to /minio/health/live`;
-          resolve({ available: status === 200, status, latencyMs: latencyMs(), details });
+          resolve({ status: response.statusCode ?? 0, headers: response.headers });
         },
       );
       request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
       request.on('error', (error: NodeJS.ErrnoException) => {
-        const why = error.code === 'ETIMEDOUT' ? `no answer within ${timeoutMs} ms` : (error.code ?? error.message);
-        resolve({ available: false, latencyMs: latencyMs(), details: `MinIO at ${address} is not reachable (${why})` });
+        resolve({
+          error: error.code === 'ETIMEDOUT' ? `no answer within ${timeoutMs} ms` : (error.code ?? error.message),
+        });
       });
       request.end();
     });
@@ -382,9 +438,9 @@ function headOf(headers: http.IncomingHttpHeaders, size: number): ObjectHead {
 }
 
 /** One `<Contents>` of a listing, its `<UserMetadata>` read when MinIO sends it. */
-function listedObject(contents: string) {
+function listedObject(contents: string, decode: (value: string) => string) {
   const object = {
-    key: decodeKey(text(contents, 'Key') ?? ''),
+    key: decode(text(contents, 'Key') ?? ''),
     size: Number(text(contents, 'Size') ?? 0),
     lastModified: dateOf(text(contents, 'LastModified')) ?? new Date(0),
     etag: text(contents, 'ETag'),

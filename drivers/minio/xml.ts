@@ -42,3 +42,13 @@ export function decodeEntities(value: string): string {
 export function decodeKey(value: string): string {
   return decodeURIComponent(decodeEntities(value).replace(/\+/g, ' '));
 }
+
+/**
+ * The key decoder for one listing answer: URL-decoding only when the answer says its keys
+ * are URL-encoded (`<EncodingType>url</EncodingType>`, as S3 and MinIO send when asked).
+ * versitygw's posix backend ignores `encoding-type=url` and says nothing, and decoding its
+ * plain keys would turn `a+b` into `a b` and `%20` into a space.
+ */
+export function keyDecoder(xml: string): (value: string) => string {
+  return text(xml, 'EncodingType') === 'url' ? decodeKey : decodeEntities;
+}

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { BucketPlan } from '../../src/buckets.js';
+import { configError } from '../../src/env.js';
 import type { ObjectStoreSettings } from '../../src/object-store/driver.js';
 import { parseExternalEndpoint } from '../../src/object-store.js';
 import { retryPolicy } from '../../src/retry.js';
@@ -19,6 +20,8 @@ const CUSTOM_ENDPOINT_REGION = 'us-east-1';
 export interface S3Settings extends ObjectStoreSettings {
   /** The traffic endpoint as given (undefined on AWS). */
   endpoint: string | undefined;
+  /** The `endpoints` option's, for failover after `endpoint`. */
+  endpoints: string[];
   connectionTimeoutMs: number;
   checksums: { request: ChecksumMode; response: ChecksumMode };
 }
@@ -33,6 +36,10 @@ export type SettingLabel = (option: keyof S3Options) => string;
 export function resolveSettings(given: S3Options, label: SettingLabel = (option) => option): S3Settings {
   const options = S3_OPTIONS.resolve(given);
   const endpoint = options.endpoint === undefined ? undefined : checkEndpoint(options.endpoint, label('endpoint'));
+  const endpoints = (options.endpoints ?? []).map((other) => checkEndpoint(other, label('endpoints')));
+  if (endpoints.length > 0 && (endpoint === undefined || options.client !== undefined)) {
+    throw configError(label('endpoints'), 'needs endpoint, and cannot be used with a ready client');
+  }
   const externalUrl = options.externalEndpoint ?? endpoint;
   const external =
     externalUrl === undefined
@@ -64,14 +71,15 @@ export function resolveSettings(given: S3Options, label: SettingLabel = (option)
       options.customDomain === undefined ? undefined : customDomainBase(options.customDomain, label('customDomain')),
     secrets: secretsOf(options.credentials),
     endpoint,
+    endpoints,
     connectionTimeoutMs: options.connectionTimeoutMs,
     checksums: { request, response: options.responseChecksumValidation ?? request },
   };
 }
 
 /** The client for this process's traffic: the caller's, or one built from the options. */
-export function trafficClient(options: S3Options, settings: S3Settings): S3Client {
-  return options.client ?? new S3Client(clientConfig(options, settings, settings.endpoint));
+export function trafficClient(options: S3Options, settings: S3Settings, endpoint = settings.endpoint): S3Client {
+  return options.client ?? new S3Client(clientConfig(options, settings, endpoint));
 }
 
 /**

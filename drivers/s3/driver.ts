@@ -6,6 +6,7 @@
 import { inspect } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ObjectStoreDriver } from '../../src/object-store/driver.js';
+import { failoverTransport } from '../../src/object-store/failover.js';
 import { presignClient, resolveSettings, type S3Settings, trafficClient } from './client.js';
 import type { S3Options } from './options.js';
 import { S3Transport } from './transport.js';
@@ -27,7 +28,17 @@ export class S3Driver extends ObjectStoreDriver {
       ownsClient: options.client === undefined,
       expectContinue: options.client !== undefined,
     });
-    super(transport, settings);
+    const others = settings.endpoints.map(
+      (endpoint) =>
+        new S3Transport({
+          client: trafficClient(options, settings, endpoint),
+          presigner,
+          endpoint,
+          ownsClient: true,
+          expectContinue: false,
+        }),
+    );
+    super(failoverTransport([transport, ...others]), settings);
     this.#s3 = settings;
     this.#client = client;
     this.#presigner = presigner;

@@ -51,6 +51,7 @@ function optionsFromEnv(env: EnvReader, alias: StorageAlias): S3Options {
   const labels: Partial<Record<keyof S3Options, string>> = {
     bucket: alias === 'static' ? 'S3_STATIC_BUCKET' : 'S3_BUCKET',
     endpoint,
+    endpoints: 'S3_ENDPOINTS',
     staticBucket: 'S3_STATIC_BUCKET',
     publicBuckets: 'S3_PUBLIC_BUCKETS',
     privateBuckets: 'S3_PRIVATE_BUCKETS',

@@ -77,6 +77,20 @@ export const S3_OPTIONS = defineOptions('s3', {
     doc: 'the S3 endpoint for traffic, for S3-compatible servers (an http(s) URL)',
   }),
   /**
+   * More endpoints of the same store (the nodes of a distributed MinIO), URLs as
+   * `endpoint`: requests go to one endpoint at a time, `endpoint` first, and move to the
+   * next when it does not answer (refused, unreachable, reset or timed out; the request is
+   * then retried there, within `maxAttempts`). `isAvailable()` asks them all. Needs
+   * `endpoint`; not with `client`.
+   */
+  endpoints: option.list({
+    env: 'S3_ENDPOINTS',
+    validate: (values, label) => {
+      for (const value of values) checkEndpoint(value, label);
+    },
+    doc: 'more endpoints of the same store, e.g. nodes of a distributed MinIO (comma-separated URLs): requests move to the next when the one in use does not answer ([servers](servers.md))',
+  }),
+  /**
    * The endpoint users' browsers reach, for every URL handed out (presigned and
    * public): a full URL, which may carry a path prefix (`https://cdn.example.com/s3`;
    * the proxy must strip the prefix and keep the Host header). Default: `endpoint`.

@@ -28,6 +28,7 @@ import { etagMatches, isPending, multipartEtag, PENDING_METADATA, readHead } fro
 import { uploadInParts } from '../parts.js';
 import { backoffDelay, type RetryPolicy, sleep } from '../retry.js';
 import { mayHaveLanded } from '../s3-errors.js';
+import { clashOf, explainClash } from './clash.js';
 import type { Requests } from './requests.js';
 import type { Conditions, ObjectAttributes, UploadedPart } from './transport.js';
 
@@ -62,6 +63,12 @@ export async function writeObject(
   body: WriteBody,
   options: WriteOptions,
 ): Promise<string> {
+  return write(target, name, body, options).catch(async (error: unknown) => {
+    throw await explainClash(target.requests, target.key, name, error);
+  });
+}
+
+async function write(target: WriteTarget, name: string, body: WriteBody, options: WriteOptions): Promise<string> {
   if (options.metadata?.[PENDING_METADATA] !== undefined) {
     throw new StorageError('INVALID_CONFIG', `The metadata key ${PENDING_METADATA} is reserved by stowage.`, { name });
   }
@@ -98,6 +105,18 @@ export async function writeObject(
 
 /** Copies `from` (described by `source`) to `to` on the server; exclusive unless `options.overwrite`. */
 export async function copyObject(
+  target: WriteTarget,
+  from: string,
+  source: FileStat,
+  to: string,
+  options: WriteOptions,
+): Promise<string> {
+  return copyTo(target, from, source, to, options).catch(async (error: unknown) => {
+    throw await explainClash(target.requests, target.key, to, error);
+  });
+}
+
+async function copyTo(
   target: WriteTarget,
   from: string,
   source: FileStat,
@@ -389,6 +408,8 @@ async function createExclusive(
     try {
       return await create.send();
     } catch (error) {
+      // A directory of other objects holds the name (a POSIX-backed server): taken, as by a file.
+      if (clashOf(requests, error) === 'name-is-directory') return undefined;
       if (requests.isPreconditionFailed(error)) {
         // A client with its own retries (a `client` option) may have repeated it already.
         const maybeOurs = ambiguous || (requests.facts(error).attempts ?? 1) > 1;

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'minio';
 import { createMinioStorage, createMinioTransport, type MinioOptions } from '../../drivers/minio/index.js';
+import { decodeEntities, elements, text } from '../../drivers/minio/xml.js';
 import { createS3Storage, type S3Options } from '../../drivers/s3/index.js';
 import type { PolicyDocument } from '../../src/buckets.js';
 import { isPending } from '../../src/object-store.js';
@@ -116,7 +117,11 @@ export function adminClient(server: S3ServerInfo): Client {
   });
 }
 
-/** Deletes a bucket with everything in it (MinIO's force delete, as `mc rb --force`). */
+/**
+ * Deletes a bucket with everything in it: MinIO's force delete (as `mc rb --force`), and on
+ * a server that ignores it (SeaweedFS, versitygw answer BucketNotEmpty) every object and
+ * incomplete upload first.
+ */
 export async function removeBucket(admin: Client, bucket: string): Promise<void> {
   try {
     const response = await admin.makeRequestAsync(
@@ -126,8 +131,29 @@ export async function removeBucket(admin: Client, bucket: string): Promise<void>
     );
     response.resume();
   } catch (error) {
-    if ((error as { code?: string }).code !== 'NoSuchBucket') throw error;
+    const code = (error as { code?: string }).code;
+    if (code === 'NoSuchBucket') return;
+    if (code !== 'BucketNotEmpty') throw error;
+    await emptyBucket(admin, bucket);
+    await admin.removeBucket(bucket);
   }
+}
+
+async function emptyBucket(admin: Client, bucket: string): Promise<void> {
+  for (const key of await incompleteUploads(admin, bucket)) await admin.removeIncompleteUpload(bucket, key);
+  // Listed without encoding-type=url, which minio-js asks for and decodes even where the
+  // server did not encode (versitygw), so that every key comes back as stored.
+  let token: string | undefined;
+  do {
+    const query = `list-type=2${token === undefined ? '' : `&continuation-token=${encodeURIComponent(token)}`}`;
+    const response = await admin.makeRequestAsync({ method: 'GET', bucketName: bucket, query }, '', [200]);
+    let xml = '';
+    for await (const chunk of response) xml += chunk;
+    for (const contents of elements(xml, 'Contents')) {
+      await admin.removeObject(bucket, decodeEntities(text(contents, 'Key') ?? ''));
+    }
+    token = text(xml, 'IsTruncated') === 'true' ? text(xml, 'NextContinuationToken') : undefined;
+  } while (token !== undefined);
 }
 
 /** Every key under `prefix`, reservations included (ListObjectsV2, fewer than 1000 keys). */

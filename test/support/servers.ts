@@ -33,7 +33,7 @@ export interface S3ServerInfo {
   secretKey: string;
   region: string;
   /** Where the server came from: STOWAGE_TEST_S3_ENDPOINT, a local binary, or a container. */
-  kind: 'env' | 'minio' | 'moto' | 'testcontainers';
+  kind: 'env' | 'minio' | 'moto' | 'testcontainers' | 'seaweedfs' | 'versitygw' | 'minio-cluster';
   /** Stops the server (nothing to stop for `env`); a later s3Server()/motoServer() call starts a new one. */
   stop(): Promise<void>;
 }
@@ -462,7 +462,7 @@ async function resolveMotoServer(attempts: string[]): Promise<S3ServerInfo | und
  * Starts a server on a free port, trying another port when the first was taken between
  * freePort() and the server binding it. Any other failure rejects with the server's log.
  */
-async function startWithFreePort(
+export async function startWithFreePort(
   label: string,
   binary: string,
   start: (port: number) => Promise<ServerProcess>,
@@ -483,14 +483,14 @@ async function startWithFreePort(
 }
 
 /** The path in `process.env[variable]` when set; throws when it is not an executable file. */
-async function explicitBinary(variable: string): Promise<string | undefined> {
+export async function explicitBinary(variable: string): Promise<string | undefined> {
   const path = process.env[variable];
   if (!path) return undefined;
   if (!(await isExecutable(path))) throw new Error(`${variable}=${path} is not an executable file`);
   return path;
 }
 
-async function findExecutable(name: string, dirs: readonly string[]): Promise<string | undefined> {
+export async function findExecutable(name: string, dirs: readonly string[]): Promise<string | undefined> {
   for (const dir of dirs) {
     const path = join(dir, name);
     if (await isExecutable(path)) return path;
@@ -507,12 +507,12 @@ async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
-function pathDirs(): string[] {
+export function pathDirs(): string[] {
   return (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
 }
 
 /** Where `go install` puts binaries: GOBIN, else each GOPATH entry's bin (GOPATH defaults to ~/go). */
-async function goBinDirs(): Promise<string[]> {
+export async function goBinDirs(): Promise<string[]> {
   let gobin = process.env.GOBIN ?? '';
   let gopath = process.env.GOPATH || join(homedir(), 'go');
   try {
@@ -527,6 +527,6 @@ async function goBinDirs(): Promise<string[]> {
   return [...new Set(dirs.filter((dir) => dir !== ''))];
 }
 
-function withoutPrefix(env: NodeJS.ProcessEnv, prefix: string): NodeJS.ProcessEnv {
+export function withoutPrefix(env: NodeJS.ProcessEnv, prefix: string): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith(prefix)));
 }

@@ -1,7 +1,8 @@
 /**
  * One fresh, isolated storage per driver, for the tests that run the same scenario on
  * every driver (races, hostile names): memory, fs (a temporary directory), and, when a
- * server is available, minio and s3 on the same MinIO (a bucket each).
+ * server is available, minio and s3 on the same MinIO (a bucket each). `serverTargets()`
+ * gives the two object-store drivers alone, on any S3 server.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,8 @@ export interface Target {
 }
 
 export interface TargetFactory {
-  name: 'memory' | 'fs' | 'minio' | 's3';
+  /** The driver (`memory`, `fs`, `minio`, `s3`), followed by ` on <server>` for serverTargets(…, server). */
+  name: string;
   create(): Promise<Target>;
 }
 
@@ -46,11 +48,18 @@ export function targets(server: S3ServerInfo | undefined, label: string): Target
       },
     },
   ];
-  if (!server) return local;
-  const onServer = (name: 'minio' | 's3', build: (bucket: string) => Storage): TargetFactory => ({
-    name,
+  return server ? [...local, ...serverTargets(server, label)] : local;
+}
+
+/**
+ * minio and s3 on `server`, each in a bucket of its own; `on` names the server in the
+ * targets' names (`minio on seaweedfs`).
+ */
+export function serverTargets(server: S3ServerInfo, label: string, on?: string): TargetFactory[] {
+  const onServer = (driver: 'minio' | 's3', build: (bucket: string) => Storage): TargetFactory => ({
+    name: on ? `${driver} on ${on}` : driver,
     create: async () => {
-      const bucket = randomBucket(`${label}-${name}`);
+      const bucket = randomBucket(`${label}-${driver}`);
       const storage = build(bucket);
       await storage.initializeBuckets();
       return {
@@ -63,7 +72,6 @@ export function targets(server: S3ServerInfo | undefined, label: string): Target
     },
   });
   return [
-    ...local,
     onServer('minio', (bucket) => createMinioStorage({ ...minioConnection(server), bucket, privateBuckets: [bucket] })),
     onServer('s3', (bucket) => createS3Storage({ ...s3Connection(server), bucket, privateBuckets: [bucket] })),
   ];

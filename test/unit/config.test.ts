@@ -156,6 +156,7 @@ const INVALID: Record<DriverName, Case[]> = {
     ...numbers('MINIO_MULTIPART_PART_SIZE', '1024', '1e12', 'big'),
     ...numbers('MINIO_REQUEST_TIMEOUT_MS', '-1', '1.5', 'soon'),
     ...numbers('MINIO_HEALTH_TIMEOUT_MS', '0', '1e9', 'x'),
+    ...numbers('MINIO_ENDPOINTS', 'minio:99999', 'ftp://minio:21'),
     ...numbers('MINIO_MAX_ATTEMPTS', '0', '11', '2.5', 'many'),
   ],
   s3: [
@@ -182,7 +183,9 @@ const INVALID: Record<DriverName, Case[]> = {
     ...numbers('AWS_REQUEST_CHECKSUM_CALCULATION', 'ALWAYS'),
     ...numbers('AWS_RESPONSE_CHECKSUM_VALIDATION', 'never'),
     ...numbers('S3_CONNECTION_TIMEOUT_MS', '0', '1e9', 'x'),
+    // 0 is no timeout (docs/s3.md).
     ...numbers('S3_REQUEST_TIMEOUT_MS', '-1', '1e10', 'x'),
+    ...numbers('S3_ENDPOINTS', 'ftp://minio:21', 'not a url'),
     ...numbers('S3_HEALTH_TIMEOUT_MS', '0', '1e9', 'x'),
     ...numbers('AWS_MAX_ATTEMPTS', '0', '11', 'x'),
     [
