@@ -20,6 +20,15 @@ import { encodeName } from './utf8.js';
 
 /** User-metadata key (sent as `x-amz-meta-stowage-pending`) on a name reserved by an upload in progress. */
 export const PENDING_METADATA = 'stowage-pending';
+/**
+ * User-metadata key (`x-amz-meta-stowage-write`) carrying a random token of the save that
+ * stored an object: after an answer was lost, the save asks the server whether the object
+ * under the name is its own, which neither the bytes nor the ETag can tell (two saves may
+ * store the same bytes).
+ */
+export const WRITE_METADATA = 'stowage-write';
+/** The metadata keys stowage sets itself: refused in a save's metadata, left out of what a stat reports. */
+export const RESERVED_METADATA: readonly string[] = [PENDING_METADATA, WRITE_METADATA];
 
 /** S3's smallest part (5 MiB), and a default part size that keeps memory bounded. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -214,17 +223,6 @@ class ResumingBody extends Readable {
 }
 
 /**
- * Whether an object's ETag says it holds `data`: true or false for a single-part
- * ETag (the MD5 of the body), undefined when the ETag is not an MD5 (multipart,
- * SSE-KMS) and only the bytes can tell.
- */
-export function etagMatches(etag: string | undefined, data: Uint8Array): boolean | undefined {
-  const plain = etag?.replace(/"/g, '').toLowerCase();
-  if (plain === undefined || !/^[0-9a-f]{32}$/.test(plain)) return undefined;
-  return plain === createHash('md5').update(data).digest('hex');
-}
-
-/**
  * The ETag S3 gives a completed multipart upload: the MD5 of the parts' binary MD5s,
  * a dash and the part count. `partEtags` are the parts' ETags in order.
  */
@@ -232,6 +230,13 @@ export function multipartEtag(partEtags: readonly string[]): string {
   const hash = createHash('md5');
   for (const etag of partEtags) hash.update(Buffer.from(etag.replace(/"/g, ''), 'hex'));
   return `${hash.digest('hex')}-${partEtags.length}`;
+}
+
+/** `metadata` without the keys stowage sets itself (RESERVED_METADATA). */
+export function userMetadata(metadata: Readonly<Record<string, string>>): Record<string, string> {
+  const user = { ...metadata };
+  for (const key of RESERVED_METADATA) delete user[key];
+  return user;
 }
 
 /** True when an object's user metadata marks it as a name reserved by an upload in progress. */

@@ -40,6 +40,9 @@ type Headers = Record<string, string>;
 const PAGE_SIZE = 1000;
 const META_PREFIX = 'x-amz-meta-';
 
+/** MinIO's header on its health probes while it starts: `offline`, `bucket-metadata-offline`, `iam-offline`. */
+const SERVER_STATUS_HEADER = 'x-minio-server-status';
+
 export interface MinioTransportParts {
   /** The traffic client (retries off, stowage's HTTP transport). */
   client: Client;
@@ -298,7 +301,9 @@ export class MinioTransport implements ObjectTransport {
   /**
    * MinIO's probes, unsigned: `GET /minio/health/live` (the process runs), then
    * `GET /minio/health/cluster` (the cluster has write quorum: 200, else 503; a single
-   * process answers 200 while its drive is writable). Available only when both say so.
+   * process answers 200 while its drive is writable). Available only when both say so,
+   * and neither says the server is still starting (`x-minio-server-status`, which the
+   * live probe sends with its 200 until the object layer is up).
    * Unlike django-minio-backend's MinioServerStatus, any live answer but 200 is "not
    * available" (it took 403 to mean "up"). A server that is not MinIO answers the live
    * probe otherwise (SeaweedFS 404, versitygw 403): the answer says so, and whether the
@@ -323,6 +328,13 @@ export class MinioTransport implements ObjectTransport {
     if ('error' in cluster) {
       const details = `MinIO at ${address} is live, but its cluster health did not answer (${cluster.error})`;
       return { available: false, status: live.status, latencyMs: latencyMs(), details };
+    }
+    // Set while the server starts (its object layer, bucket metadata or IAM not up yet);
+    // the liveness probe answers 200 all the same.
+    const starting = cluster.headers[SERVER_STATUS_HEADER] ?? live.headers[SERVER_STATUS_HEADER];
+    if (starting !== undefined) {
+      const details = `MinIO at ${address} is live but still starting (${SERVER_STATUS_HEADER}: ${String(starting)}); requests fail until it is up, which needs enough of its cluster's nodes and drives`;
+      return { available: false, status: cluster.status, latencyMs: latencyMs(), details };
     }
     const quorum = cluster.headers['x-minio-write-quorum'];
     const drives = quorum === undefined ? '' : ` (write quorum: ${quorum} drives)`;

@@ -44,6 +44,7 @@ import {
   MAX_PART_SIZE,
   publicObjectUrl,
   resumableBody,
+  userMetadata,
   withPathPrefix,
 } from '../object-store.js';
 import type { RetryPolicy } from '../retry.js';
@@ -437,7 +438,16 @@ function bucketAdmin(requests: Requests): BucketAdmin {
 
 function fileStat(name: string, head: ObjectHead): FileStat {
   const { size, lastModified, etag, contentType, cacheControl, contentDisposition, metadata } = head;
-  return { name, size, lastModified, etag, contentType, cacheControl, contentDisposition, metadata: { ...metadata } };
+  return {
+    name,
+    size,
+    lastModified,
+    etag,
+    contentType,
+    cacheControl,
+    contentDisposition,
+    metadata: userMetadata(metadata),
+  };
 }
 
 function listedStat(name: string, object: ListedObject): FileStat {

@@ -12,19 +12,29 @@
  * - CopyObject: MinIO and moto ignore `If-None-Match` on the destination (the copy
  *   overwrites), so an exclusive copy reserves its target and copies over the
  *   reservation (`If-Match`), the source pinned with `x-amz-copy-source-if-match`.
- * - Lost answers: a create whose attempt failed after it may have reached the server is
- *   checked (checksum, or reservation token) before a 412 sends it to another name; a
- *   completion by its multipart ETag; a copy by the source's ETag; an initiation whose
- *   answer was lost leaves an upload nobody knows the id of, which is searched for and aborted.
+ * - Lost answers: every save carries a random token in its metadata (WRITE_METADATA,
+ *   a reservation its own), so that a create whose attempt failed after it may have
+ *   reached the server is checked for that token before a 412 sends it to another name,
+ *   and a save whose completion's answer and check both failed is still found stored; a
+ *   save never moves on to another name while it cannot tell whether the name holds its
+ *   write. A completion is checked by its multipart ETag; a copy by the source's ETag; an
+ *   initiation whose answer was lost leaves an upload nobody knows the id of, which is
+ *   searched for and aborted.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
 import * as zlib from 'node:zlib';
 import type { FileStat, WriteBody, WriteOptions } from '../driver.js';
 import { StorageError } from '../errors.js';
-import { etagMatches, isPending, multipartEtag, PENDING_METADATA, readHead } from '../object-store.js';
+import {
+  isPending,
+  multipartEtag,
+  PENDING_METADATA,
+  RESERVED_METADATA,
+  readHead,
+  WRITE_METADATA,
+} from '../object-store.js';
 import { uploadInParts } from '../parts.js';
 import { backoffDelay, type RetryPolicy, sleep } from '../retry.js';
 import { mayHaveLanded } from '../s3-errors.js';
@@ -69,23 +79,26 @@ export async function writeObject(
 }
 
 async function write(target: WriteTarget, name: string, body: WriteBody, options: WriteOptions): Promise<string> {
-  if (options.metadata?.[PENDING_METADATA] !== undefined) {
-    throw new StorageError('INVALID_CONFIG', `The metadata key ${PENDING_METADATA} is reserved by stowage.`, { name });
+  const reserved = Object.keys(options.metadata ?? {}).find((key) => RESERVED_METADATA.includes(key.toLowerCase()));
+  if (reserved !== undefined) {
+    throw new StorageError('INVALID_CONFIG', `The metadata key ${reserved} is reserved by stowage.`, { name });
   }
+  // Tells this save's object from any other after a lost answer (WRITE_METADATA).
+  const token = randomBytes(12).toString('hex');
   const attributes: ObjectAttributes = {
     contentType: options.contentType,
     cacheControl: options.cacheControl,
     contentDisposition: options.contentDisposition,
-    metadata: options.metadata,
+    metadata: { ...options.metadata, [WRITE_METADATA]: token },
   };
   if (body.kind === 'bytes') {
     const data = Buffer.from(body.data.buffer, body.data.byteOffset, body.data.byteLength);
-    return putOnce(target, name, data, attributes, options);
+    return putOnce(target, name, data, attributes, token, options);
   }
   const { head, rest } = await readHead(body.stream, target.partSize).catch((error: unknown) => {
     throw target.requests.map(error, name);
   });
-  if (rest === undefined) return putOnce(target, name, head, attributes, options);
+  if (rest === undefined) return putOnce(target, name, head, attributes, token, options);
   if (options.overwrite) {
     await uploadStream(target, name, rest, attributes, undefined);
     return name;
@@ -98,6 +111,9 @@ async function write(target: WriteTarget, name: string, body: WriteBody, options
     await uploadStream(target, reservation.name, rest, attributes, reservation.etag);
     return reservation.name;
   } catch (error) {
+    // The upload may have completed though no answer said so (a completion whose answer
+    // was lost, and whose check failed too): then the save is stored under its name.
+    if (await holdsWrite(target.requests, target, reservation.name, token).catch(() => false)) return reservation.name;
     await release(target, reservation);
     throw lostRace(target, error, reservation.name);
   }
@@ -151,6 +167,7 @@ async function putOnce(
   name: string,
   data: Buffer,
   attributes: ObjectAttributes,
+  token: string,
   options: WriteOptions,
 ): Promise<string> {
   const { requests, bucket } = target;
@@ -166,7 +183,7 @@ async function putOnce(
     }
     const outcome = await createExclusive(target, candidate, {
       send: () => requests.sendOnce('put', bucket, target.key(candidate), data, attributes, { ifNoneMatch: true }),
-      isOurs: (policy) => holds(target, policy, candidate, data),
+      isOurs: (policy) => holdsWrite(requests.withPolicy(policy), target, candidate, token),
     });
     if (outcome !== undefined) return candidate;
   }
@@ -338,16 +355,10 @@ async function abortOthers(target: WriteTarget, key: string, keep: string | unde
   }
 }
 
-/** Whether `name` holds exactly `data` (asked after an ambiguous failure): its MD5 ETag, else its bytes. */
-async function holds(target: WriteTarget, policy: RetryPolicy, name: string, data: Buffer): Promise<boolean> {
-  const requests = target.requests.withPolicy(policy);
-  const key = target.key(name);
-  const head = await requests.send(name, 'head', target.bucket, key);
-  if (head === undefined || head.size !== data.length || isPending(head.metadata)) return false;
-  const byEtag = etagMatches(head.etag, data);
-  if (byEtag !== undefined) return byEtag;
-  const stored = await requests.send(name, 'get', target.bucket, key, undefined, head.etag);
-  return stored !== undefined && (await buffer(stored.body)).equals(data);
+/** Whether `name` holds the object of the save that wrote `token` (WRITE_METADATA), not a reservation. */
+async function holdsWrite(requests: Requests, target: WriteTarget, name: string, token: string): Promise<boolean> {
+  const head = await requests.send(name, 'head', target.bucket, target.key(name));
+  return head !== undefined && !isPending(head.metadata) && head.metadata[WRITE_METADATA] === token;
 }
 
 /** Whether `name` is a finished copy of `source` (same size and ETag, not a reservation). */
@@ -413,7 +424,12 @@ async function createExclusive(
       if (requests.isPreconditionFailed(error)) {
         // A client with its own retries (a `client` option) may have repeated it already.
         const maybeOurs = ambiguous || (requests.facts(error).attempts ?? 1) > 1;
-        return maybeOurs && (await ours(create, policy)) ? true : undefined;
+        if (!maybeOurs) return undefined;
+        // Unanswered, the name may hold this write: moving on to another name would leave it there.
+        const isOurs = await create.isOurs(policy).catch((checkError: unknown) => {
+          throw requests.map(checkError, name);
+        });
+        return isOurs ? true : undefined;
       }
       const mapped = requests.map(error, name);
       ambiguous ||= mayHaveLanded(error);

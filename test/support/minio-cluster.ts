@@ -17,12 +17,13 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
-import { type ServerProcess, startServerProcess } from './processes.js';
+import { onProcessEnd, type ProcessExit, type ServerProcess, startServerProcess } from './processes.js';
 import { findExecutable, goBinDirs, pathDirs, type S3ServerInfo, withoutPrefix } from './servers.js';
 
 export interface ClusterNode {
@@ -34,8 +35,10 @@ export interface ClusterNode {
   readonly proxy: FaultProxy;
   /** True between a start and a kill/stop. */
   readonly running: boolean;
-  /** The tail of the running (or last) process's output. */
-  log(): string;
+  /** The file holding the output of every process this node has run, in order. */
+  readonly logFile: string;
+  /** The last `chars` characters of the node's log file. */
+  log(chars?: number): string;
   /** SIGKILL, as a machine losing power; resolves once the process is gone. */
   kill(): Promise<void>;
   /** Starts the node again on its drives; resolves once it answers /minio/health/live. */
@@ -51,10 +54,24 @@ export interface MinioCluster {
   server(index?: number): S3ServerInfo;
   /** HTTP status of `/minio/health/cluster` on node `index` (200: the cluster has write quorum). */
   clusterHealth(index?: number): Promise<number>;
-  /** Resolves once every running node reports the cluster healthy. */
+  /**
+   * Resolves once every node started and not killed since is running and reports the
+   * cluster healthy; rejects at once when one of them has died.
+   */
   waitHealthy(timeoutMs?: number): Promise<void>;
+  /** The nodes that exited without kill() or stop() asking, each with how and the tail of its log. */
+  deaths(): readonly NodeDeath[];
   /** Kills every node, removes the forwarders, namespaces, bridge and drives. */
   stop(): Promise<void>;
+}
+
+export interface NodeDeath {
+  index: number;
+  /** Milliseconds since the node's process started. */
+  afterMs: number;
+  exit: ProcessExit;
+  /** The tail of the node's log file. */
+  log(): string;
 }
 
 export interface ClusterOptions {
@@ -70,6 +87,8 @@ const NAME_PREFIX = 'stw';
 const NODE_READY_TIMEOUT_MS = 90_000;
 const HEALTH_POLL_MS = 250;
 const IP_TIMEOUT_MS = 10_000;
+/** How much of a node's log a failure shows. */
+const LOG_TAIL_CHARS = 6_000;
 
 const run = promisify(execFile);
 
@@ -140,10 +159,12 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
   };
   // Deleting the namespaces deletes their ends of the veth pairs, and so the other ends too.
   const teardown = async () => {
+    cancelTeardown();
     for (const namespace of all) await ip(['netns', 'del', namespace]).catch(() => {});
     await rm(root, { recursive: true, force: true, maxRetries: 3 });
   };
-  process.once('exit', () => teardownSync(all));
+  // However the test process ends (a signal included): the namespaces outlive it otherwise.
+  const cancelTeardown = onProcessEnd(() => teardownSync(all, root));
   let nodes: ClusterNode[] = [];
 
   try {
@@ -164,29 +185,37 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
       // The drives share the machine's root disk, which MinIO refuses in distributed mode otherwise.
       MINIO_CI_CD: 'on',
     };
+    const deaths: NodeDeath[] = [];
     nodes = await Promise.all(
       addresses.map(async (address, i) => {
         const proxy = await startFaultProxy({ host: address, port: NODE_PORT });
+        const logFile = join(root, `n${i + 1}.log`);
         let child: ServerProcess | undefined;
-        let lastLog = () => '';
+        /** True from start() until kill(): an exit in between was not asked for. */
+        let wanted = false;
         const node: ClusterNode = {
           index: i,
           address,
           endpoint: `http://${proxy.host}`,
           proxy,
+          logFile,
           get running() {
-            return child?.pid !== undefined && isAlive(child.pid);
+            return child !== undefined && child.exit() === undefined;
           },
-          log: () => lastLog(),
+          log: (chars = LOG_TAIL_CHARS) => tail(logFile, chars),
           async kill() {
+            wanted = false;
             if (!child) return;
-            if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+            if (child.pid !== undefined && child.exit() === undefined) process.kill(child.pid, 'SIGKILL');
             await child.stop();
             child = undefined;
           },
           async start() {
-            if (child?.pid !== undefined && isAlive(child.pid)) return;
+            if (node.running) return;
             if (child) await child.stop();
+            wanted = true;
+            const startedAt = performance.now();
+            await appendFile(logFile, `----- node ${i + 1} started at ${new Date().toISOString()} -----\n`);
             child = await startServerProcess({
               command: 'ip',
               args: [
@@ -204,8 +233,15 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
               env,
               readyUrl: `http://${address}:${NODE_PORT}/minio/health/live`,
               timeoutMs: NODE_READY_TIMEOUT_MS,
+              logFile,
+              onExit: (exit) => {
+                if (!wanted) return;
+                wanted = false;
+                const afterMs = Math.round(performance.now() - startedAt);
+                // Read when asked: the pipe may still hold the last lines.
+                deaths.push({ index: i, afterMs, exit, log: () => tail(logFile, LOG_TAIL_CHARS) });
+              },
             });
-            lastLog = child.log;
           },
         };
         return node;
@@ -239,16 +275,20 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
       clusterHealth,
       async waitHealthy(timeoutMs = NODE_READY_TIMEOUT_MS) {
         const deadline = Date.now() + timeoutMs;
+        const seen = deaths.length;
         for (;;) {
+          if (deaths.length > seen)
+            throw new Error(`while waiting for the cluster to heal: ${describeDeaths(deaths.slice(seen))}`);
           const statuses = await Promise.all(nodes.filter((n) => n.running).map((n) => clusterHealth(n.index)));
           if (statuses.length > 0 && statuses.every((status) => status === 200)) return;
           if (Date.now() > deadline) {
-            const logs = nodes.map((n) => `----- node ${n.index + 1} -----\n${n.log().slice(-4_000)}`);
+            const logs = nodes.map((n) => `----- node ${n.index + 1} -----\n${n.log()}`);
             throw new Error(`the cluster is not healthy after ${timeoutMs} ms (${statuses})\n${logs.join('\n')}`);
           }
           await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
         }
       },
+      deaths: () => deaths,
       async stop() {
         await Promise.all(nodes.map((node) => node.kill()));
         await Promise.all(nodes.map((node) => node.proxy.close()));
@@ -268,6 +308,34 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
     );
     await teardown();
     throw error;
+  }
+}
+
+/** What `deaths` says, each death with the tail of its node's log. */
+export function describeDeaths(deaths: readonly NodeDeath[]): string {
+  return deaths
+    .map(
+      (death) =>
+        `node ${death.index + 1} exited unasked ${death.afterMs} ms after it started (${death.exit.signal ?? `code ${death.exit.code}`}); its log ends:\n${death.log()}`,
+    )
+    .join('\n');
+}
+
+/** The last `chars` characters of a file ('' when it does not exist). */
+function tail(file: string, chars: number): string {
+  try {
+    const size = statSync(file).size;
+    const length = Math.min(size, chars);
+    const bytes = Buffer.alloc(length);
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, bytes, 0, length, size - length);
+    } finally {
+      closeSync(fd);
+    }
+    return bytes.toString('utf8');
+  } catch {
+    return '';
   }
 }
 
@@ -308,8 +376,9 @@ async function sweepLeftovers(): Promise<void> {
   }
 }
 
-/** For the 'exit' event (synchronous): the namespaces, if stop() did not run. */
-function teardownSync(namespaces: string[]): void {
+/** At the test process's end (synchronous): the namespaces and drives, if stop() did not run. */
+function teardownSync(namespaces: string[], root: string): void {
+  rmSync(root, { recursive: true, force: true });
   for (const namespace of namespaces) {
     try {
       execFileSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' });

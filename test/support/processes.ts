@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { rmSync } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 
@@ -21,10 +21,22 @@ export interface StartOptions {
   cleanup?: string[] | undefined;
   /** How long to wait for `readyUrl`; default READY_TIMEOUT_MS. */
   timeoutMs?: number | undefined;
+  /** A file the process's whole stdout and stderr are appended to (the in-memory log keeps only its tail). */
+  logFile?: string | undefined;
+  /** Called once when the process exits, however it ends (also after stop()). */
+  onExit?: ((exit: ProcessExit) => void) | undefined;
+}
+
+/** How a process ended: its exit code, or the signal that ended it. */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export interface ServerProcess {
   readonly pid: number | undefined;
+  /** How the process ended, or undefined while it runs. */
+  exit(): ProcessExit | undefined;
   /** The last LOG_LIMIT characters the process wrote to stdout and stderr. */
   log(): string;
   /** SIGTERM, then SIGKILL after STOP_GRACE_MS; resolves once it has exited and its directories are gone. */
@@ -83,6 +95,14 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
+  if (options.logFile !== undefined) {
+    const file = createWriteStream(options.logFile, { flags: 'a' });
+    child.stdout?.pipe(file, { end: false });
+    child.stderr?.pipe(file, { end: false });
+    child.once('close', () => file.end());
+  }
+  const { onExit } = options;
+  if (onExit) child.once('exit', (code, signal) => onExit({ code, signal }));
   let spawnError: Error | undefined;
   child.on('error', (error) => {
     spawnError = error;
@@ -94,6 +114,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
 
   const server: ServerProcess = {
     pid: child.pid,
+    exit: () => (hasExited(child) ? { code: child.exitCode, signal: child.signalCode } : undefined),
     log: () => output,
     stop: () => stopTracked(tracked),
   };
