@@ -8,7 +8,8 @@
  * - a save cut off anywhere completes on retry, and with retries off either completes
  *   or leaves nothing: no object, no reservation, no unfinished multipart upload;
  * - a save whose answer was lost after the server stored it is stored once, under its
- *   own name (the checksum of what is there is compared with what was sent);
+ *   own name (the write token in its metadata tells its object from any other, even
+ *   one holding the same bytes);
  * - a byte damaged in transit, in a part or a single PUT, is refused by the server (CRC32,
  *   Content-MD5), sent again and never stored;
  * - a stalled server gives UNAVAILABLE within maxAttempts × requestTimeoutMs (plus
@@ -26,6 +27,7 @@ import { collect } from '../contracts/context.js';
 import { createMinioStorage } from '../drivers/minio/index.js';
 import { createS3Storage } from '../drivers/s3/index.js';
 import { isStorageError, type StorageError, type StorageErrorCode } from '../src/errors.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../src/retry.js';
 import type { Storage } from '../src/storage.js';
 import { type Fault, type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
 import {
@@ -243,6 +245,42 @@ function faults(kind: Kind, server: S3ServerInfo): void {
       rows.push({ driver: kind, fault: `answer lost: ${what}`, outcome: 'survived' });
     }
     await assertOnly('lost/', names);
+  });
+
+  test('a lost 412 is never taken for this save: the same bytes already stored by another save', async () => {
+    // Another save stored these very bytes under the name; this save's refusal (412) is
+    // lost, its retry meets 412 again, and the name's ETag is the MD5 of its own bytes.
+    // Only the write token tells the object is not its own: it moves on to a name of its own.
+    const bytes = randomBytes(64 * KiB);
+    assert.is(await storage.save('same/x.bin', bytes), 'same/x.bin');
+    const fault: Fault = { kind: 'reset', afterBytes: 0, direction: 'down', request: /^PUT \S*same\/x\.bin/ };
+    const second = await strike(fault, () => storage.save('same/x.bin', bytes));
+    assert.is.not(second, 'same/x.bin', 'a second save of the same bytes was told it stored the first one');
+    assert.ok((await (await storage.open(second)).bytes()).equals(bytes));
+    await assertOnly('same/', ['same/x.bin', second].sort());
+    rows.push({ driver: kind, fault: 'answer lost: a 412, the name holding the same bytes', outcome: 'survived' });
+  });
+
+  test('a completion whose answer and whose check were both lost is still found stored, under its name', async () => {
+    // Every completion attempt (the first lands) and every HEAD of the check after them
+    // lose their answers; the save asks once more for its own write token before it
+    // releases its name, and finds the object there.
+    const bytes = randomBytes(LARGE);
+    const fault: Fault = {
+      kind: 'reset',
+      afterBytes: 0,
+      direction: 'down',
+      request: /^(POST \S*uploadId=|HEAD \S*answer\/)/,
+    };
+    const stored = await strike(
+      fault,
+      () => storage.save('answer/large.bin', streamOf(bytes)),
+      2 * DEFAULT_MAX_ATTEMPTS,
+    );
+    assert.is(stored, 'answer/large.bin');
+    assert.ok((await (await storage.open(stored)).bytes()).equals(bytes));
+    await assertOnly('answer/', [stored]);
+    rows.push({ driver: kind, fault: 'answer lost: every completion and its check', outcome: 'survived' });
   });
 
   test('with retries off, a save cut off anywhere completes or leaves nothing behind', async () => {
