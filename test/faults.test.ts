@@ -283,6 +283,39 @@ function faults(kind: Kind, server: S3ServerInfo): void {
     rows.push({ driver: kind, fault: 'answer lost: every completion and its check', outcome: 'survived' });
   });
 
+  test('a server that ignores If-None-Match is found out before the first save: refused, never overwritten', async () => {
+    // The proxy answers 200 where MinIO refuses with 412, as such a server would (one
+    // that overwrites). A storage with conditionalWrites unset probes the bucket first.
+    assert.is(await storage.save('ignored/taken.txt', 'first'), 'ignored/taken.txt');
+    const probed = storageVia(kind, server, proxy.host, bucket);
+    const fallback = storageVia(kind, server, proxy.host, bucket, { conditionalWrites: false });
+    try {
+      const refused = await strike({ kind: 'ignoreConditions' }, () =>
+        expectError(probed.save('ignored/taken.txt', 'second'), 'UNSUPPORTED', 'a save where If-None-Match is ignored'),
+      );
+      assert.match(refused.message, /ignores If-None-Match/);
+      assert.match(
+        refused.message,
+        new RegExp(`conditionalWrites: false \\(${kind.toUpperCase()}_CONDITIONAL_WRITES=false\\)`),
+      );
+      // The verdict is kept: the next save is refused without asking again.
+      await expectError(probed.save('ignored/other.txt', 'x'), 'UNSUPPORTED', 'the next save');
+      assert.is(probed.capabilities.conditionalCreate, true);
+      // conditionalWrites: false checks, then writes: another name, the first object intact.
+      assert.is(fallback.capabilities.conditionalCreate, false);
+      const name = await fallback.save('ignored/taken.txt', 'third');
+      assert.is.not(name, 'ignored/taken.txt');
+      assert.is(await (await storage.open('ignored/taken.txt')).text(), 'first');
+      assert.is(await (await storage.open(name)).text(), 'third');
+      await assertOnly('ignored/', ['ignored/taken.txt', name].sort());
+      assert.equal(await rawKeys(admin, bucket, '.stowage'), [], 'the probe removed its object');
+    } finally {
+      await probed.close();
+      await fallback.close();
+    }
+    rows.push({ driver: kind, fault: 'If-None-Match ignored: probed, saves refused', outcome: 'failed cleanly' });
+  });
+
   test('with retries off, a save cut off anywhere completes or leaves nothing behind', async () => {
     const points: Array<[string, Fault, boolean]> = [
       ['one PUT: request cut', { kind: 'reset', afterBytes: 100 * KiB, direction: 'up', request: /^PUT / }, false],
@@ -462,7 +495,7 @@ function storageVia(
   server: S3ServerInfo,
   host: string,
   bucket: string,
-  extra: { maxAttempts?: number; requestTimeoutMs?: number } = {},
+  extra: { maxAttempts?: number; requestTimeoutMs?: number; conditionalWrites?: boolean } = {},
 ): Storage {
   const common = { bucket, privateBuckets: [bucket], partSize: PART_SIZE, requestTimeoutMs: TIMEOUT_MS, ...extra };
   return kind === 'minio'

@@ -71,6 +71,8 @@ test.before(async () => {
     bucket: BUCKET,
     privateBuckets: [BUCKET],
     requestTimeoutMs: 300,
+    // A stub, not a server whose If-None-Match could be probed (faults.test.ts probes MinIO).
+    conditionalWrites: true,
   };
 });
 test.after(() => stub.close());

@@ -86,6 +86,8 @@ function storage(extra: Partial<S3Options> = {}) {
     bucket: 'spy-bucket',
     endpoint: spy.endpoint,
     credentials: { accessKeyId: 'AKIDSPY', secretAccessKey: SECRET },
+    // A spy, not a server whose If-None-Match could be probed (faults.test.ts probes MinIO).
+    conditionalWrites: true,
     ...extra,
   });
 }

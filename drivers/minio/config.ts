@@ -78,7 +78,7 @@ export function resolveConfig(given: MinioOptions): MinioConfig {
     healthTimeoutMs: options.healthTimeoutMs,
     partSize: options.partSize,
     parallelParts: PARALLEL_PARTS,
-    conditionalWrites: true,
+    conditionalWrites: options.conditionalWrites,
     bucketCheckOnSave: options.bucketCheckOnSave,
     consistencyCheckOnStart: options.consistencyCheckOnStart,
     replaceExisting: options.replaceExisting,

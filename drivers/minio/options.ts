@@ -11,6 +11,7 @@ import type { Client } from 'minio';
 import { checkBucketOption, parsePolicyHooks } from '../../src/buckets.js';
 import { configError } from '../../src/env.js';
 import { normalizeName } from '../../src/names.js';
+import { conditionalWritesOption } from '../../src/object-store/conditional.js';
 import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, parseExternalEndpoint } from '../../src/object-store.js';
 import { defineOptions, type OptionsOf, option } from '../../src/options.js';
 import { DEFAULT_MAX_ATTEMPTS, MAX_MAX_ATTEMPTS } from '../../src/retry.js';
@@ -250,6 +251,14 @@ export const MINIO_OPTIONS = defineOptions('minio', {
     env: 'MINIO_MAX_ATTEMPTS',
     doc: 'attempts per request (1: no retries, up to 10); see [reliability](reliability.md)',
   }),
+  /**
+   * Send `If-None-Match: *` / `If-Match` so that a save never overwrites, even when
+   * saves race. Unset, the server is probed once per bucket before the first
+   * conditional save, and saves fail with UNSUPPORTED on a server that ignores the
+   * condition; false: saves check, then write (not race-free) and
+   * `capabilities.conditionalCreate` is false; true: trusted.
+   */
+  conditionalWrites: conditionalWritesOption('MINIO_CONDITIONAL_WRITES'),
   /** Overwrite an object of the same name instead of choosing another name (django-minio-backend's `replace_existing`). */
   replaceExisting: option.boolean({
     default: false,

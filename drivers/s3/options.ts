@@ -7,6 +7,7 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { checkBucketOption, parsePolicyHooks } from '../../src/buckets.js';
 import { configError } from '../../src/env.js';
+import { conditionalWritesOption } from '../../src/object-store/conditional.js';
 import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, parseExternalEndpoint } from '../../src/object-store.js';
 import { defineOptions, type OptionsOf, option } from '../../src/options.js';
 import { DEFAULT_MAX_ATTEMPTS, MAX_MAX_ATTEMPTS } from '../../src/retry.js';
@@ -170,14 +171,12 @@ export const S3_OPTIONS = defineOptions('s3', {
   }),
   /**
    * Send `If-None-Match: *` / `If-Match` so that a save never overwrites, even when
-   * saves race. Set false only for a server without conditional writes: saves then
-   * check, then write (not race-free) and `capabilities.conditionalCreate` is false.
+   * saves race. Unset, the server is probed once per bucket before the first
+   * conditional save, and saves fail with UNSUPPORTED on a server that ignores the
+   * condition; false for a server without conditional writes: saves then check, then
+   * write (not race-free) and `capabilities.conditionalCreate` is false; true: trusted.
    */
-  conditionalWrites: option.boolean({
-    default: true,
-    env: 'S3_CONDITIONAL_WRITES',
-    doc: 'conditional writes (`If-None-Match`, `If-Match`); false for a server without them: check, then write',
-  }),
+  conditionalWrites: conditionalWritesOption('S3_CONDITIONAL_WRITES'),
   /**
    * Size in bytes of each multipart part, from 5 MiB to 5 GiB; bodies up to this size
    * go in one PUT. Memory per upload is about partSize × queueSize, in buffers reused

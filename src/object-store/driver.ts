@@ -50,6 +50,7 @@ import {
 import type { RetryPolicy } from '../retry.js';
 import { compareNames, encodeName } from '../utf8.js';
 import { cleanup } from './cleanup.js';
+import { conditionalProbe } from './conditional.js';
 import {
   abortMultipart,
   completeMultipart,
@@ -77,8 +78,11 @@ export interface ObjectStoreSettings {
   partSize: number;
   /** Parts in flight (and in memory) per multipart upload. */
   parallelParts: number;
-  /** False for servers without `If-None-Match` / `If-Match`: check, then write. */
-  conditionalWrites: boolean;
+  /**
+   * False for servers without `If-None-Match` / `If-Match`: check, then write. True:
+   * trusted. Undefined: probed before the first conditional create (conditional.ts).
+   */
+  conditionalWrites: boolean | undefined;
   bucketCheckOnSave: boolean;
   consistencyCheckOnStart: boolean;
   replaceExisting: boolean;
@@ -122,7 +126,11 @@ export class ObjectStoreDriver implements Driver {
       key: (name) => this.#key(name),
       partSize: settings.partSize,
       parallelParts: settings.parallelParts,
-      conditionalWrites: settings.conditionalWrites,
+      conditionalWrites: settings.conditionalWrites !== false,
+      probe:
+        settings.conditionalWrites === undefined
+          ? conditionalProbe(this.#requests, settings.bucket, (name) => this.#key(name), conditionalSetting(this.name))
+          : undefined,
       partChecksums: { enabled: true },
     };
     this.#direct = {
@@ -133,7 +141,7 @@ export class ObjectStoreDriver implements Driver {
     this.capabilities = {
       publicUrl: settings.plan.isPublic(settings.bucket),
       presign: true,
-      conditionalCreate: settings.conditionalWrites,
+      conditionalCreate: settings.conditionalWrites !== false,
       rangeRead: true,
       serverSideCopy: true,
       uploadUrl: true,
@@ -434,6 +442,11 @@ function bucketAdmin(requests: Requests): BucketAdmin {
     setPolicy: (bucket, policy) => on(bucket).send(undefined, 'putBucketPolicy', bucket, policy),
     deletePolicy: (bucket) => on(bucket).send(undefined, 'deleteBucketPolicy', bucket),
   };
+}
+
+/** How a message names the option that turns conditional writes off, with its variable (MINIO_…, S3_…). */
+function conditionalSetting(driver: string): string {
+  return `conditionalWrites: false (${driver.toUpperCase()}_CONDITIONAL_WRITES=false)`;
 }
 
 function fileStat(name: string, head: ObjectHead): FileStat {

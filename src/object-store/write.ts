@@ -39,6 +39,7 @@ import { uploadInParts } from '../parts.js';
 import { backoffDelay, type RetryPolicy, sleep } from '../retry.js';
 import { mayHaveLanded } from '../s3-errors.js';
 import { clashOf, explainClash } from './clash.js';
+import type { ConditionalProbe } from './conditional.js';
 import type { Requests } from './requests.js';
 import type { Conditions, ObjectAttributes, UploadedPart } from './transport.js';
 
@@ -53,6 +54,8 @@ export interface WriteTarget {
   parallelParts: number;
   /** False for servers without conditional writes: check, then write (not race-free). */
   conditionalWrites: boolean;
+  /** Asked before the first conditional create when the server is not trusted yet (conditional.ts). */
+  probe?: ConditionalProbe | undefined;
   /**
    * Whether parts go with a CRC32 and an unsigned payload (see `sendPart`); turned off
    * for good once the server shows it does not check part checksums.
@@ -414,6 +417,7 @@ async function createExclusive(
 ): Promise<string | true | undefined> {
   const { requests } = target;
   const { policy } = requests;
+  await target.probe?.check();
   let ambiguous = false;
   for (let attempt = 1; ; attempt++) {
     try {

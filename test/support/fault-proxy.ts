@@ -25,7 +25,14 @@ export type Fault =
    */
   | { kind: 'flip'; afterBytes: number; request?: RegExp }
   /** Closes new connections at once. */
-  | { kind: 'refuse' };
+  | { kind: 'refuse' }
+  /**
+   * Answers an empty `200 OK` (and closes the connection) in place of every `412
+   * Precondition Failed`: a server that ignores `If-None-Match` / `If-Match`, as its
+   * client sees it (the server behind still refused, so nothing was overwritten there;
+   * each answer replaced counts as a strike).
+   */
+  | { kind: 'ignoreConditions' };
 
 export interface FaultProxy {
   /** `127.0.0.1:<port>` */
@@ -86,8 +93,8 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
-    forward(client, upstream, 'up', { injection, active, hit, link });
-    forward(upstream, client, 'down', { injection, active, hit, link });
+    forward(client, upstream, 'up', { injection, active, hit, strike, link });
+    forward(upstream, client, 'down', { injection, active, hit, strike, link });
   });
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -122,11 +129,16 @@ interface Context {
   injection: Injection;
   active: () => Fault;
   hit: () => void;
+  /** Counts one strike, whatever the link. */
+  strike: () => void;
   link: Link;
 }
 
 /** An interim (1xx) answer at the start of a chunk. */
 const INTERIM = /^HTTP\/1\.[01] 1\d\d /;
+
+/** A 412 status line at the start of a chunk. */
+const REFUSAL = /^HTTP\/1\.[01] 412 /;
 
 /** An HTTP/1.1 request line at the start of a chunk. */
 const REQUEST_LINE = /^[A-Z]+ \S+ HTTP\/1\.[01]\r\n/;
@@ -143,6 +155,13 @@ function forward(from: Socket, to: Socket, direction: 'up' | 'down', context: Co
       counted = 0;
     }
     const fault = active();
+    if (fault.kind === 'ignoreConditions' && direction === 'down' && REFUSAL.test(chunk.toString('latin1', 0, 64))) {
+      // An empty success, as such a server answers; the refusal's body is dropped with the connection.
+      context.strike();
+      to.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      from.destroy();
+      return;
+    }
     if (fault.kind === 'latency') {
       from.pause();
       setTimeout(() => {

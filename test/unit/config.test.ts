@@ -145,6 +145,7 @@ const INVALID: Record<DriverName, Case[]> = {
     ),
     ...booleans('MINIO_USE_HTTPS', 'MINIO_EXTERNAL_ENDPOINT_USE_HTTPS', 'MINIO_ALLOW_ANONYMOUS_LIST'),
     ...booleans('MINIO_BUCKET_CHECK_ON_SAVE', 'MINIO_CONSISTENCY_CHECK_ON_START', 'MINIO_REPLACE_EXISTING'),
+    ...booleans('MINIO_CONDITIONAL_WRITES'),
     ...numbers('MINIO_DEFAULT_BUCKET', 'Media_Files', 'ab', 'x'.repeat(64), '192.168.0.1'),
     ...numbers('MINIO_STATIC_FILES_BUCKET', 'Static!'),
     ...numbers('MINIO_PUBLIC_BUCKETS', 'ok-bucket,Not_Valid'),
