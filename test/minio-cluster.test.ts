@@ -1,20 +1,24 @@
 /**
  * Both object-store drivers on a distributed MinIO losing nodes: 4 nodes × 2 drives,
  * erasure-coded across the 8 drives (test/support/minio-cluster.ts: write quorum 5 drives,
- * read quorum 4). The clients talk to node 1.
+ * read quorum 4). The clients talk to node 1. A node the test did not kill that dies
+ * fails the case it died in, with the tail of its own log.
  *
  * - Node 3 is SIGKILLed while 200 saves of one name race, a 1 GiB stream is saved and
- *   stored objects are read, and restarted afterwards: every save ends stored exactly once
- *   under the name it returned or failed cleanly (a StorageError, nothing left under any
- *   name); once the cluster is healthy again every stored object reads back
- *   byte-identical; no incomplete upload and no reservation remains.
- * - Write quorum lost: with 2 nodes down (4 drives) and with 3 down (2 drives), saves fail
- *   cleanly and leave nothing; reads of stored objects go on with 4 drives (read quorum)
- *   and fail cleanly with 2.
+ *   stored objects are read, and at the same moment 10 answers to racing saves are cut
+ *   off between client and node 1 (the request reached the node); node 3 is restarted
+ *   afterwards: every save ends stored exactly once under the name it returned or failed
+ *   cleanly (a StorageError, nothing left under any name); once the cluster is healthy
+ *   again every stored object reads back byte-identical; no incomplete upload and no
+ *   reservation remains.
  * - With the node it talks to killed, a client given the other nodes (`endpoints`) fails
  *   over to the next; with no server behind its one endpoint, a call fails with
  *   UNAVAILABLE within the configured timeout.
- * - The MinIO driver's isAvailable() follows the cluster's health (/minio/health/cluster).
+ * - Health and quorum, state by state: healthy; 1 node down (write quorum kept: saves
+ *   and reads go on, isAvailable() true); 2 down (write quorum lost: saves fail with
+ *   UNAVAILABLE, reads go on, isAvailable() false); 3 down (reads fail too); a node
+ *   restarted alone is live but still starting (isAvailable() false); after healing,
+ *   nothing of the failed saves is left.
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -25,6 +29,7 @@ import { createMinioStorage } from '../drivers/minio/index.js';
 import { createS3Storage } from '../drivers/s3/index.js';
 import { isStorageError } from '../src/errors.js';
 import type { Storage } from '../src/storage.js';
+import type { Fault } from './support/fault-proxy.js';
 import {
   type ClusterNode,
   clusterProblem,
@@ -52,6 +57,9 @@ const KILL_AFTER_SAVES = 50;
 /** Request timeout and attempts for the drivers under test: a dead node must not stall a test for minutes. */
 const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_ATTEMPTS = 5;
+/** Answers to racing saves' PUTs cut off between client and node (the request reached the node). */
+const LOST_ANSWERS: Fault = { kind: 'reset', afterBytes: 0, direction: 'down', request: /^PUT \S*race\// };
+const LOST_ANSWER_COUNT = 10;
 /** Without quorum MinIO holds requests rather than refusing them: these bound each save and read there. */
 const QUORUM_TIMEOUT_MS = 2_000;
 const QUORUM_ATTEMPTS = 2;
@@ -131,6 +139,8 @@ function faults(kind: Kind, cluster: MinioCluster): void {
   const storage = build(kind, cluster, bucket);
   const admin = adminClient(cluster.server(0));
   const victim = cluster.nodes[2] as ClusterNode;
+  /** The node the storage talks to. */
+  const entry = cluster.nodes[0] as ClusterNode;
 
   test.before(async () => {
     await storage.initializeBuckets();
@@ -152,6 +162,7 @@ function faults(kind: Kind, cluster: MinioCluster): void {
       }
       let finished = 0;
       let killedAt = 0;
+      const struckBefore = entry.proxy.stats.struck;
       let resolveKill: () => void = () => {};
       const killed = new Promise<void>((resolve) => {
         resolveKill = resolve;
@@ -169,6 +180,9 @@ function faults(kind: Kind, cluster: MinioCluster): void {
         } finally {
           if (++finished === KILL_AFTER_SAVES) {
             killedAt = performance.now();
+            // With the node's death, answers lost between client and node 1: the saves
+            // whose answers they were must find out whether their write landed.
+            entry.proxy.inject(LOST_ANSWERS, LOST_ANSWER_COUNT);
             void victim.kill().then(resolveKill);
           }
         }
@@ -199,6 +213,9 @@ function faults(kind: Kind, cluster: MinioCluster): void {
       })();
       const outcomes = await Promise.all(racers);
       await killed;
+      const lostAnswers = entry.proxy.stats.struck - struckBefore;
+      entry.proxy.inject({ kind: 'none' });
+      assert.ok(lostAnswers > 0, 'no answer was lost');
       const largeOutcome = await large;
       reading = false;
       await reader;
@@ -252,7 +269,7 @@ function faults(kind: Kind, cluster: MinioCluster): void {
       assert.equal(await reservations(admin, bucket, ''), [], 'no reservation');
       const codes = failures.map((o) => (isStorageError(o.error) ? o.error.code : 'other'));
       figures.push(
-        `${kind}: node 3 of 4 SIGKILLed after ${KILL_AFTER_SAVES} of ${RACERS} racing saves → ${saved.length} stored, ${failures.length} failed (${[...new Set(codes)].join(', ') || 'none'}), 1 GiB save ${largeOutcome.ok ? 'stored' : `failed (${isStorageError(largeOutcome.error) ? largeOutcome.error.code : '?'})`}; ${reads} reads ok, ${failedReads} failed; first successful read ${firstReadAfterKill === undefined ? 'n/a' : `${Math.round(firstReadAfterKill)} ms`} after the kill; ${wrong} wrong after healing`,
+        `${kind}: node 3 of 4 SIGKILLed after ${KILL_AFTER_SAVES} of ${RACERS} racing saves, ${lostAnswers} answers to saves lost → ${saved.length} stored, ${failures.length} failed (${[...new Set(codes)].join(', ') || 'none'}), 1 GiB save ${largeOutcome.ok ? 'stored' : `failed (${isStorageError(largeOutcome.error) ? largeOutcome.error.code : '?'})`}; ${reads} reads ok, ${failedReads} failed; first successful read ${firstReadAfterKill === undefined ? 'n/a' : `${Math.round(firstReadAfterKill)} ms`} after the kill; ${wrong} wrong after healing`,
       );
     }),
   );
