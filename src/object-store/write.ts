@@ -114,12 +114,24 @@ async function write(target: WriteTarget, name: string, body: WriteBody, options
     await uploadStream(target, reservation.name, rest, attributes, reservation.etag);
     return reservation.name;
   } catch (error) {
-    // The upload may have completed though no answer said so (a completion whose answer
-    // was lost, and whose check failed too): then the save is stored under its name.
-    if (await holdsWrite(target.requests, target, reservation.name, token).catch(() => false)) return reservation.name;
-    await release(target, reservation);
-    throw lostRace(target, error, reservation.name);
+    return storedAfterAll(target, reservation, token, error);
   }
+}
+
+/**
+ * After an upload over `reservation` failed: its name when the save's object is there
+ * after all (a completion whose answer was lost, and whose check failed too), else the
+ * reservation is released and the failure thrown.
+ */
+async function storedAfterAll(
+  target: WriteTarget,
+  reservation: Reservation,
+  token: string,
+  error: unknown,
+): Promise<string> {
+  if (await holdsWrite(target.requests, target, reservation.name, token).catch(() => false)) return reservation.name;
+  await release(target, reservation);
+  throw lostRace(target, error, reservation.name);
 }
 
 /** Copies `from` (described by `source`) to `to` on the server; exclusive unless `options.overwrite`. */
