@@ -73,7 +73,7 @@ if (problem) {
     'a distributed MinIO',
     'minio-cluster (4 nodes × 2 drives)',
     [problem],
-    ['run as root on Linux with iproute2 (`ip netns`), and bash scripts/install-minio.sh'],
+    ['run as root on Linux, and bash scripts/install-iproute2.sh (`ip netns`) and bash scripts/install-minio.sh'],
   );
   const skipped = suite('minio-cluster: no cluster');
   skipped.skip('needs root, ip netns and minio (see the banner above)', () => {});
