@@ -33,7 +33,7 @@ export interface ClusterNode {
   /** `http://127.0.0.1:<port>`: the forwarder to this node's S3 port. */
   readonly endpoint: string;
   readonly proxy: FaultProxy;
-  /** True between a start and a kill/stop. */
+  /** True while its process runs: started, and neither killed nor dead since. */
   readonly running: boolean;
   /** The file holding the output of every process this node has run, in order. */
   readonly logFile: string;
@@ -186,6 +186,8 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
       MINIO_CI_CD: 'on',
     };
     const deaths: NodeDeath[] = [];
+    /** The deaths of nodes not started again since. */
+    const down = new Map<number, NodeDeath>();
     nodes = await Promise.all(
       addresses.map(async (address, i) => {
         const proxy = await startFaultProxy({ host: address, port: NODE_PORT });
@@ -213,6 +215,7 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
           async start() {
             if (node.running) return;
             if (child) await child.stop();
+            down.delete(i);
             wanted = true;
             const startedAt = performance.now();
             await appendFile(logFile, `----- node ${i + 1} started at ${new Date().toISOString()} -----\n`);
@@ -239,7 +242,9 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
                 wanted = false;
                 const afterMs = Math.round(performance.now() - startedAt);
                 // Read when asked: the pipe may still hold the last lines.
-                deaths.push({ index: i, afterMs, exit, log: () => tail(logFile, LOG_TAIL_CHARS) });
+                const death = { index: i, afterMs, exit, log: () => tail(logFile, LOG_TAIL_CHARS) };
+                deaths.push(death);
+                down.set(i, death);
               },
             });
           },
@@ -275,10 +280,8 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
       clusterHealth,
       async waitHealthy(timeoutMs = NODE_READY_TIMEOUT_MS) {
         const deadline = Date.now() + timeoutMs;
-        const seen = deaths.length;
         for (;;) {
-          if (deaths.length > seen)
-            throw new Error(`while waiting for the cluster to heal: ${describeDeaths(deaths.slice(seen))}`);
+          if (down.size > 0) throw new Error(`the cluster cannot heal: ${describeDeaths([...down.values()])}`);
           const statuses = await Promise.all(nodes.filter((n) => n.running).map((n) => clusterHealth(n.index)));
           if (statuses.length > 0 && statuses.every((status) => status === 200)) return;
           if (Date.now() > deadline) {
