@@ -23,7 +23,11 @@ type Kind = 'minio' | 's3';
 const KINDS: readonly Kind[] = ['minio', 's3'];
 const SECRET = 'parity-secret-key-0123456789';
 
-/** A storage of `kind` on `endpoint` (a URL), with `extra` options that both drivers take. */
+/**
+ * A storage of `kind` on `endpoint` (a URL, a stub), with `extra` options that both drivers
+ * take. Conditional writes are trusted: a stub is not a server whose If-None-Match could
+ * be probed (faults.test.ts probes MinIO).
+ */
 function storageOn(kind: Kind, endpoint: string, bucket: string, extra: Record<string, unknown> = {}): Storage {
   if (kind === 'minio') {
     const options: MinioOptions = {
@@ -31,6 +35,7 @@ function storageOn(kind: Kind, endpoint: string, bucket: string, extra: Record<s
       accessKey: 'parity-access',
       secretKey: SECRET,
       bucket,
+      conditionalWrites: true,
       ...extra,
     } as MinioOptions;
     return createMinioStorage(options);
@@ -40,6 +45,7 @@ function storageOn(kind: Kind, endpoint: string, bucket: string, extra: Record<s
     region: 'us-east-1',
     credentials: { accessKeyId: 'parity-access', secretAccessKey: SECRET },
     bucket,
+    conditionalWrites: true,
     ...extra,
   } as S3Options;
   return createS3Storage(options);
@@ -163,6 +169,7 @@ for (const kind of KINDS) {
   });
 }
 
+/** The variables of a storage on the stub at `endpoint` (conditional writes trusted, as in storageOn). */
 function envFor(kind: Kind, endpoint: string): Record<string, string> {
   if (kind === 'minio') {
     return {
@@ -172,6 +179,7 @@ function envFor(kind: Kind, endpoint: string): Record<string, string> {
       MINIO_SECRET_KEY: SECRET,
       MINIO_DEFAULT_BUCKET: 'stub-bucket',
       MINIO_PRIVATE_BUCKETS: 'stub-bucket',
+      MINIO_CONDITIONAL_WRITES: 'true',
     };
   }
   return {
@@ -182,6 +190,7 @@ function envFor(kind: Kind, endpoint: string): Record<string, string> {
     AWS_REGION: 'us-east-1',
     S3_BUCKET: 'stub-bucket',
     S3_PRIVATE_BUCKETS: 'stub-bucket',
+    S3_CONDITIONAL_WRITES: 'true',
   };
 }
 
