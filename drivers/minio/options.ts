@@ -241,7 +241,7 @@ export const MINIO_OPTIONS = defineOptions('minio', {
    * Attempts per request, the first included, from 1 (no retries) to 10: requests
    * that failed with a retryable error (reset, timeout, 5xx, throttling) are sent
    * again after a backoff (100 ms doubling to 5 s, full jitter), reads resume where
-   * they broke off, and a create whose answer was lost is checked by checksum rather
+   * they broke off, and a create whose answer was lost is checked by its write token rather
    * than stored twice (docs/reliability.md).
    */
   maxAttempts: option.number({
