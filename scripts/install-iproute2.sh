@@ -6,6 +6,8 @@
 # Pinned to iproute2 6.1.0-3, Debian 12's release. Does nothing when that version is
 # already installed. Needs apt-get and root.
 set -euo pipefail
+# shellcheck source=lib/apt-install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
 
 readonly PACKAGE_VERSION='6.1.0-3'
 
@@ -17,14 +19,6 @@ if [[ "$(installed_version)" == "$PACKAGE_VERSION" ]]; then
   echo "install-iproute2: iproute2 $PACKAGE_VERSION is already installed."
   exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install-iproute2: no apt-get here; install iproute2 (ip netns) with this system's package manager." >&2
-  exit 1
-fi
 echo "install-iproute2: installing iproute2 $PACKAGE_VERSION (found '$(installed_version)')"
-apt-get install -y --no-install-recommends "iproute2=$PACKAGE_VERSION" || {
-  # The package lists may be missing or stale on a fresh machine.
-  apt-get update
-  apt-get install -y --no-install-recommends "iproute2=$PACKAGE_VERSION"
-}
+apt_install install-iproute2 "iproute2=$PACKAGE_VERSION"
 echo "install-iproute2: $(ip -V)"
