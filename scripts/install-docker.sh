@@ -20,15 +20,9 @@ if [[ $EUID -ne 0 ]]; then
   exit 1
 fi
 
-installed="$(dpkg-query -W -f='${Status} ${Version}' docker.io 2>/dev/null || true)"
-if [[ "$installed" == "install ok installed $DOCKER_VERSION" ]]; then
-  echo "install-docker: docker.io $DOCKER_VERSION is already installed."
-else
-  echo "install-docker: installing docker.io $DOCKER_VERSION (found: '${installed:-nothing}')..."
-  # No recommends: git, apparmor and the rest are not needed to run containers. The lock
-  # timeout waits for another apt-get (e.g. an unattended upgrade) instead of failing.
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "docker.io=$DOCKER_VERSION" </dev/null
-fi
+# shellcheck source=lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_install_pinned install-docker "docker.io=$DOCKER_VERSION"
 
 # Debian's docker CLI, whatever else is earlier on PATH.
 readonly DOCKER=/usr/bin/docker

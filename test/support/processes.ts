@@ -1,14 +1,15 @@
 /**
  * Server processes for the integration tests: started on free loopback ports, waited for
- * until they answer over HTTP, and killed when the test process ends, however it ends
- * (normal exit, uncaught error, SIGINT, SIGTERM, SIGHUP). Only SIGKILL of the test
- * process itself can leave one behind.
+ * until they answer over HTTP, and gone when the test process ends, however it ends
+ * (normal exit, uncaught error, a signal, SIGKILL included): a watchdog process of its own
+ * (test/support/watchdog.mjs) kills what is still listed once the test process is gone.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 export interface StartOptions {
   command: string;
@@ -60,34 +61,56 @@ const POLL_INTERVAL_MS = 100;
 const PROBE_TIMEOUT_MS = 2_000;
 const STOP_GRACE_MS = 5_000;
 const LOG_LIMIT = 64 * 1024;
-const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const WATCHDOG = fileURLToPath(new URL('./watchdog.mjs', import.meta.url));
 
 interface Tracked {
   child: ChildProcess;
   cleanup: string[];
+  /** Takes the server off the watchdog's list. */
+  forget: () => void;
 }
 
-const running = new Set<Tracked>();
-const exitCleanups = new Set<() => void>();
-let hooksInstalled = false;
+/** What the watchdog removes when the test process is gone: a server, or a Docker container. */
+type Leftover = { pid: number; dirs: string[] } | { container: string };
+
+let watchdog: Socket | undefined;
+let leftovers = 0;
 
 /**
- * Runs `cleanup` (synchronous) when the test process ends however it ends, as for the
- * servers started here; for what this module does not start (a container). Returns the
- * function that cancels it.
+ * Has the watchdog remove `leftover` once the test process has ended, however it ends;
+ * for what this module does not start itself (a container). Returns the function that
+ * takes it off the list, for when it was stopped normally.
  */
-export function onProcessEnd(cleanup: () => void): () => void {
-  installExitHooks();
-  exitCleanups.add(cleanup);
-  return () => exitCleanups.delete(cleanup);
+export function removeAtProcessEnd(leftover: Leftover): () => void {
+  const key = String(++leftovers);
+  const pipe = watchdogPipe();
+  pipe?.write(`${JSON.stringify({ key, ...leftover })}\n`);
+  return () => pipe?.write(`${JSON.stringify({ forget: key })}\n`);
+}
+
+/**
+ * The pipe to this process's watchdog, started on first use in a process group of its own
+ * (so that whatever kills this process's group leaves it running). Only this process holds
+ * the pipe's writing end: the watchdog sees it close when this process is gone.
+ */
+function watchdogPipe(): Socket | undefined {
+  if (watchdog === undefined) {
+    const child = spawn(process.execPath, [WATCHDOG], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    child.on('error', () => {}); // then nothing outlives this process to clean up; stop() still does
+    child.unref();
+    watchdog = child.stdin as Socket;
+    watchdog.on('error', () => {});
+    watchdog.unref();
+  }
+  return watchdog;
 }
 
 /** Spawns `command` and resolves once `readyUrl` answers 200. */
 export async function startServerProcess(options: StartOptions): Promise<ServerProcess> {
-  installExitHooks();
   const child = spawn(options.command, options.args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tracked: Tracked = { child, cleanup: options.cleanup ?? [] };
-  running.add(tracked);
+  const cleanup = options.cleanup ?? [];
+  const forget = child.pid === undefined ? () => {} : removeAtProcessEnd({ pid: child.pid, dirs: cleanup });
+  const tracked: Tracked = { child, cleanup, forget };
 
   let output = '';
   const append = (chunk: Buffer) => {
@@ -107,7 +130,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   child.on('error', (error) => {
     spawnError = error;
   });
-  // The test process may end without calling stop(); the exit hook kills the server then.
+  // The test process may end without calling stop(); the watchdog kills the server then.
   child.unref();
   (child.stdout as Socket | null)?.unref();
   (child.stderr as Socket | null)?.unref();
@@ -186,38 +209,10 @@ async function stopTracked(tracked: Tracked): Promise<void> {
     await exited;
     clearTimeout(timer);
   }
-  running.delete(tracked);
+  tracked.forget();
   await Promise.all(tracked.cleanup.map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })));
 }
 
 function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
-}
-
-/** Synchronous, for the 'exit' event: SIGKILL every server still running, remove its directories, run onProcessEnd()'s cleanups. */
-function killAll(): void {
-  for (const { child, cleanup } of running) {
-    if (!hasExited(child)) child.kill('SIGKILL');
-    for (const dir of cleanup) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-  }
-  running.clear();
-  for (const cleanup of exitCleanups) cleanup();
-  exitCleanups.clear();
-}
-
-function installExitHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  // 'exit' also fires after an uncaught exception or unhandled rejection; a signal does not
-  // end the process through 'exit', so the signals get their own handler.
-  process.on('exit', killAll);
-  const onSignal = (signal: NodeJS.Signals) => {
-    killAll();
-    for (const name of EXIT_SIGNALS) process.removeListener(name, onSignal);
-    // Die of the same signal, as without a handler. Re-raised even when other listeners
-    // remain: signal-exit (loaded by testcontainers' dependencies) ends the process only
-    // when it is the last listener, and waiting for each other, neither would.
-    process.kill(process.pid, signal);
-  };
-  for (const name of EXIT_SIGNALS) process.on(name, onSignal);
 }

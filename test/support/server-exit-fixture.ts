@@ -1,7 +1,8 @@
 /**
- * Run by servers.test.ts in a child process: starts MinIO through s3Server(), prints its
- * endpoint as JSON, then ends the way argv[2] says ('exit', 'throw' or 'signal') without
- * calling stop(). The test then checks that the server went away with the process.
+ * Run by servers.test.ts in a child process: starts MinIO through s3Server() (a local
+ * binary or a container), prints its endpoint, kind and container as JSON, then ends the
+ * way argv[2] says ('exit', 'throw', 'signal', or 'wait' for the test to SIGKILL it)
+ * without calling stop(). The test then checks that the server went away with the process.
  * With 'source' it prints the server's kind, or s3Server()'s error, and stops it.
  */
 import { s3Server } from './servers.js';
@@ -18,11 +19,11 @@ if (how === 'source') {
   process.exit(0);
 }
 const server = await s3Server();
-if (server?.kind !== 'minio') throw new Error(`fixture: expected a local MinIO, got ${server?.kind ?? 'nothing'}`);
-console.log(JSON.stringify({ endpoint: server.endpoint }));
+if (server?.kind !== 'minio' && server?.kind !== 'testcontainers') {
+  throw new Error(`fixture: expected a local MinIO or a container, got ${server?.kind ?? 'nothing'}`);
+}
+console.log(JSON.stringify({ endpoint: server.endpoint, kind: server.kind, container: server.container }));
 
 if (how === 'throw') throw new Error('fixture: an uncaught error');
-if (how === 'signal') {
-  setInterval(() => {}, 1_000); // stay alive until the signal arrives
-  process.kill(process.pid, 'SIGTERM');
-}
+if (how === 'signal' || how === 'wait') setInterval(() => {}, 1_000); // stay alive until the signal arrives
+if (how === 'signal') process.kill(process.pid, 'SIGTERM');

@@ -26,6 +26,8 @@ import {
 const FIXTURE = fileURLToPath(new URL('./server-exit-fixture.ts', import.meta.url));
 /** A killed process's listening socket closes shortly after, not at once. */
 const PORT_CLOSE_WAIT_MS = 3_000;
+/** A container goes once the watchdog has loaded testcontainers and asked Docker: seconds on a busy machine. */
+const CONTAINER_REMOVAL_WAIT_MS = 30_000;
 
 test('a missing server is a loud skip, and a failure with CI=true', () => {
   const printed: string[] = [];
@@ -108,13 +110,26 @@ const moto = await timed('moto', () => requireServerOrSkip('moto', 'test/support
   assert.not.ok(await isPortOpen(portOf(server)));
 });
 
-for (const how of ['exit', 'throw', 'signal'] as const) {
-  (minio?.kind === 'minio' ? test : test.skip)(`a server dies with its process (${how})`, async () => {
-    const { code, signal, stderr, printed } = await runFixture(how, { STOWAGE_TEST_S3_ENDPOINT: '' });
-    const port = portOf(printed as { endpoint: string });
+const local = minio?.kind === 'minio' || minio?.kind === 'testcontainers';
+for (const how of ['exit', 'throw', 'signal', 'SIGKILL'] as const) {
+  (local ? test : test.skip)(`a server dies with its process (${how}), ${minio?.kind ?? ''}`, async () => {
+    const { code, signal, stderr, printed } = await runFixture(how === 'SIGKILL' ? 'wait' : how, {
+      STOWAGE_TEST_S3_ENDPOINT: '',
+      STOWAGE_TEST_S3_SERVER: minio?.kind ?? '',
+    });
+    const { endpoint, container } = printed as { endpoint: string; container?: string };
     if (how === 'exit') assert.is(code, 0, stderr);
     if (how === 'throw') assert.is(code, 1, stderr);
     if (how === 'signal') assert.is(signal, 'SIGTERM', stderr);
+    if (how === 'SIGKILL') assert.is(signal, 'SIGKILL', stderr);
+    if (minio?.kind === 'testcontainers') {
+      assert.ok(container, 'the fixture named no container');
+      assert.ok(
+        await containerGoneWithin(container, CONTAINER_REMOVAL_WAIT_MS),
+        `container ${container} is still there`,
+      );
+    }
+    const port = portOf({ endpoint });
     assert.ok(await portClosesWithin(port, PORT_CLOSE_WAIT_MS), `port ${port} still open after the process ended`);
   });
 }
@@ -154,7 +169,10 @@ async function sourceInChild(env: Record<string, string>): Promise<{ kind?: stri
   return (await runFixture('source', { CI: 'false', ...env })).printed as { kind?: string; error?: string };
 }
 
-/** Runs server-exit-fixture.ts `how` with `env` added; `printed` is the JSON line it printed. */
+/**
+ * Runs server-exit-fixture.ts `how` with `env` added; `printed` is the JSON line it printed.
+ * With 'wait', the fixture is SIGKILLed as soon as it printed that line.
+ */
 async function runFixture(how: string, env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, how], {
     env: { ...process.env, ...env },
@@ -164,6 +182,7 @@ async function runFixture(how: string, env: Record<string, string>) {
   let stderr = '';
   child.stdout.on('data', (chunk) => {
     stdout += chunk;
+    if (how === 'wait' && stdout.includes('}\n')) child.kill('SIGKILL');
   });
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
@@ -183,6 +202,22 @@ async function timed<T>(label: string, start: () => Promise<T>): Promise<T> {
 
 function portOf(server: { endpoint: string }): number {
   return Number(new URL(server.endpoint).port);
+}
+
+async function containerGoneWithin(id: string, ms: number): Promise<boolean> {
+  const { getContainerRuntimeClient } = await import('testcontainers');
+  const client = await getContainerRuntimeClient();
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await client.container.getById(id).inspect();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return true;
+      throw error;
+    }
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function portClosesWithin(port: number, ms: number): Promise<boolean> {

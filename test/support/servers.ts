@@ -13,9 +13,10 @@
  * `requireServerOrSkip()` turns undefined into a loud skip, or into a failure with CI=true.
  *
  * Each server starts at most once per process (test/run.ts runs every test file in a
- * process of its own) and is killed when the process ends, whether or not stop() ran.
+ * process of its own) and is gone when the process ends, however it ends (SIGKILL included),
+ * whether or not stop() ran (test/support/processes.ts).
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, stat } from 'node:fs/promises';
@@ -24,7 +25,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { suite as uvuSuite } from 'uvu';
-import { freePort, onProcessEnd, type ServerProcess, ServerStartError, startServerProcess } from './processes.js';
+import { freePort, removeAtProcessEnd, type ServerProcess, ServerStartError, startServerProcess } from './processes.js';
 
 export interface S3ServerInfo {
   /** `http://host:port`; use path-style addressing. */
@@ -34,6 +35,8 @@ export interface S3ServerInfo {
   region: string;
   /** Where the server came from: STOWAGE_TEST_S3_ENDPOINT, a local binary, or a container. */
   kind: 'env' | 'minio' | 'moto' | 'testcontainers' | 'seaweedfs' | 'versitygw' | 'minio-cluster';
+  /** The Docker container's ID, for `testcontainers`. */
+  container?: string | undefined;
   /** Stops the server (nothing to stop for `env`); a later s3Server()/motoServer() call starts a new one. */
   stop(): Promise<void>;
 }
@@ -305,7 +308,8 @@ async function startMinioContainer(attempts: string[]): Promise<S3ServerInfo | u
   const secretKey = randomBytes(16).toString('hex');
   try {
     // testcontainers' reaper (Ryuk) removes the container if this process dies without
-    // stop(), unless TESTCONTAINERS_RYUK_DISABLED=true (docs/testing.md).
+    // stop(), unless TESTCONTAINERS_RYUK_DISABLED=true (docs/testing.md); the watchdog of
+    // processes.ts does it either way, also when this process is SIGKILLed.
     // MinioContainer waits for /minio/health/live, which answers before the server is ready;
     // 9000 is the S3 port inside the container.
     const container = await new MinioContainer(MINIO_IMAGE)
@@ -313,13 +317,14 @@ async function startMinioContainer(attempts: string[]): Promise<S3ServerInfo | u
       .withPassword(secretKey)
       .withWaitStrategy(Wait.forHttp(MINIO_READY_PATH, 9000))
       .start();
-    const cancelRemoval = onProcessEnd(() => removeContainer(container.getId()));
+    const cancelRemoval = removeAtProcessEnd({ container: container.getId() });
     return {
       endpoint: `http://${container.getHost()}:${container.getPort()}`,
       accessKey,
       secretKey,
       region: REGION,
       kind: 'testcontainers',
+      container: container.getId(),
       stop: async () => {
         cancelRemoval();
         await container.stop();
@@ -331,27 +336,6 @@ async function startMinioContainer(attempts: string[]): Promise<S3ServerInfo | u
     );
   }
 }
-
-/**
- * Removes a container at once, for the end of the test process (synchronous: 'exit'
- * allows no waiting), through testcontainers in a child process so that the same Docker
- * host is asked. Without testcontainers' reaper (TESTCONTAINERS_RYUK_DISABLED=true) this
- * is what removes a container whose file never called stop(); only SIGKILL skips it.
- */
-function removeContainer(id: string): void {
-  spawnSync(process.execPath, ['--input-type=module', '--eval', REMOVE_CONTAINER, id], {
-    cwd: REPO_ROOT,
-    timeout: DOCKER_PROBE_TIMEOUT_MS,
-    killSignal: 'SIGKILL',
-    stdio: 'ignore',
-  });
-}
-
-const REMOVE_CONTAINER = `
-const { getContainerRuntimeClient } = await import('testcontainers');
-const client = await getContainerRuntimeClient();
-await client.container.getById(process.argv[1]).remove({ force: true, v: true });
-`;
 
 /** What to do when the daemon lacks `image` and cannot pull it. */
 export function missingImage(image: string): string {
