@@ -15,15 +15,15 @@
  * stop(); what a killed test process leaves behind is removed by the next cluster started
  * on the machine (names carry the owner's pid).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
-import { onProcessEnd, type ProcessExit, type ServerProcess, startServerProcess } from './processes.js';
+import { type ProcessExit, removeAtProcessEnd, type ServerProcess, startServerProcess } from './processes.js';
 import { findExecutable, goBinDirs, pathDirs, type S3ServerInfo, withoutPrefix } from './servers.js';
 
 export interface ClusterNode {
@@ -163,8 +163,8 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
     for (const namespace of all) await ip(['netns', 'del', namespace]).catch(() => {});
     await rm(root, { recursive: true, force: true, maxRetries: 3 });
   };
-  // However the test process ends (a signal included): the namespaces outlive it otherwise.
-  const cancelTeardown = onProcessEnd(() => teardownSync(all, root));
+  // However the test process ends (SIGKILL included): the namespaces outlive it otherwise.
+  const cancelTeardown = removeAtProcessEnd({ netns: all, dirs: [root] });
   let nodes: ClusterNode[] = [];
 
   try {
@@ -376,17 +376,5 @@ async function sweepLeftovers(): Promise<void> {
   for (const line of (await ip(['netns', 'list'])).split('\n')) {
     const match = /^stowage-(\d+)-(n\d+|sw)\b/.exec(line);
     if (match && !alive(Number(match[1]))) await ip(['netns', 'del', match[0]]).catch(() => {});
-  }
-}
-
-/** At the test process's end (synchronous): the namespaces and drives, if stop() did not run. */
-function teardownSync(namespaces: string[], root: string): void {
-  rmSync(root, { recursive: true, force: true });
-  for (const namespace of namespaces) {
-    try {
-      execFileSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' });
-    } catch {
-      // Already gone.
-    }
   }
 }

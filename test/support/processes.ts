@@ -70,15 +70,15 @@ interface Tracked {
   forget: () => void;
 }
 
-/** What the watchdog removes when the test process is gone: a server, or a Docker container. */
-type Leftover = { pid: number; dirs: string[] } | { container: string };
+/** What the watchdog removes when the test process is gone: a server, a Docker container, or network namespaces. */
+type Leftover = { pid: number; dirs: string[] } | { container: string } | { netns: string[]; dirs: string[] };
 
 let watchdog: Socket | undefined;
 let leftovers = 0;
 
 /**
  * Has the watchdog remove `leftover` once the test process has ended, however it ends;
- * for what this module does not start itself (a container). Returns the function that
+ * for what this module does not start itself (a container, a cluster's namespaces). Returns the function that
  * takes it off the list, for when it was stopped normally.
  */
 export function removeAtProcessEnd(leftover: Leftover): () => void {

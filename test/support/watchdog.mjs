@@ -3,13 +3,15 @@
 // Started detached (a process group of its own) by test/support/processes.ts, with a pipe
 // on stdin whose other end only the test process holds. The test process writes one JSON
 // line per thing to clean up ({"key", "pid", "dirs"} for a server process, {"key",
-// "container"} for a Docker container) and a {"forget": key} line once it removed it itself.
+// "container"} for a Docker container, {"key", "netns", "dirs"} for network namespaces and
+// the directories of a cluster) and a {"forget": key} line once it removed it itself.
 // When the pipe ends (the test process exited, threw, or was killed), everything still
 // listed is killed or removed, and the watchdog exits.
 //
 // A process is killed only if it is still the one that was listed: its start time in
 // /proc/<pid>/stat, read when the line arrives (just after the spawn), must not have
 // changed, so a reused pid is never hit.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 
 const GIVE_UP_MS = 60_000;
@@ -35,15 +37,22 @@ process.stdin.on('close', () => {
 
 async function cleanUp() {
   const containers = [];
-  for (const entry of listed.values()) {
-    if (entry.pid !== undefined) {
-      if (entry.startTime !== undefined && startTime(entry.pid) === entry.startTime) {
-        try {
-          process.kill(entry.pid, 'SIGKILL');
-        } catch {}
-      }
-      for (const dir of entry.dirs ?? []) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  const entries = [...listed.values()];
+  // Processes first: a namespace or a directory goes once nothing runs in it.
+  for (const entry of entries) {
+    if (entry.pid !== undefined && entry.startTime !== undefined && startTime(entry.pid) === entry.startTime) {
+      try {
+        process.kill(entry.pid, 'SIGKILL');
+      } catch {}
     }
+  }
+  for (const entry of entries) {
+    for (const namespace of entry.netns ?? []) {
+      try {
+        execFileSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' });
+      } catch {}
+    }
+    for (const dir of entry.dirs ?? []) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     if (entry.container !== undefined) containers.push(entry.container);
   }
   if (containers.length === 0) return;
