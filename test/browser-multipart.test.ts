@@ -21,7 +21,6 @@ import {
   browserProcessId,
   launchChromium,
   openPage,
-  type PageHelpers,
   requireBrowserOrSkip,
   type StoreProxy,
   storeProxy,
