@@ -135,6 +135,10 @@ async function corsUploads(
     const outcome = await run(page, { ...SPEC, seed: 2, name: 'uploads/allowed.bin' });
     assert.ok(outcome.ok, outcome.message);
     assert.is(partPuts(outcome.uploadId).length, 3);
+    // The page reads each part's ETag: the rule exposes it (ETag is always in ExposeHeaders).
+    const etags = outcome.parts.sort((x, y) => x.partNumber - y.partNumber).map((part) => part.etag ?? '');
+    assert.is(etags.length, 3);
+    for (const etag of etags) assert.match(etag, /^"?[0-9a-f]{32}"?$/, `part ETags read by the page: ${etags}`);
     assert.equal(outcome.stat && { name: outcome.stat.name, size: outcome.stat.size }, {
       name: 'uploads/allowed.bin',
       size: SPEC.size,

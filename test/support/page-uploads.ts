@@ -25,6 +25,8 @@ export interface PageOutcome {
   progress: number[];
   total?: number;
   retries: Array<{ partNumber?: number | undefined; attempt: number; status: number }>;
+  /** Each accepted part's number and the ETag the page read from its answer (none when CORS hides it). */
+  parts: Array<{ partNumber: number; etag?: string | undefined }>;
   sha256: string;
 }
 
@@ -91,6 +93,7 @@ export function run(page: Page, spec: PageRun): Promise<PageOutcome> {
     const progress: number[] = [];
     let total: number | undefined;
     const retries: PageOutcome['retries'] = [];
+    const parts: PageOutcome['parts'] = [];
     const controller = new AbortController();
     let partsDone = 0;
     let upload: MultipartTarget | undefined;
@@ -115,12 +118,23 @@ export function run(page: Page, spec: PageRun): Promise<PageOutcome> {
           progress.push(event.loaded);
         },
         onRetry: ({ partNumber, attempt, error }) => retries.push({ partNumber, attempt, status: error.status }),
-        onPart: () => {
+        onPart: ({ partNumber, etag }) => {
+          parts.push({ partNumber, etag });
           if (++partsDone === spec.abortAfterParts) controller.abort();
         },
       });
       const stat = await post('/uploads/complete', { name: result.name, uploadId: target.uploadId });
-      return { ok: true, name: target.name, uploadId: target.uploadId, stat, progress, total, retries, sha256: digest };
+      return {
+        ok: true,
+        name: target.name,
+        uploadId: target.uploadId,
+        stat,
+        progress,
+        total,
+        retries,
+        parts,
+        sha256: digest,
+      };
     } catch (error) {
       const { name, code, message } = error as Error & { code?: string };
       if (upload && !spec.keep) {
@@ -136,6 +150,7 @@ export function run(page: Page, spec: PageRun): Promise<PageOutcome> {
         progress,
         total,
         retries,
+        parts,
         sha256: digest,
       };
     }
