@@ -359,7 +359,7 @@ const RULE_KINDS: { readonly [K in RuleKind]: RuleSpec<BucketRules[K]> } = {
         ? `a rule without an abort of incomplete uploads${rule.enabled ? '' : ' (disabled)'}`
         : `abort incomplete multipart uploads after ${rule.abortIncompleteUploadsAfterDays} days${rule.enabled ? '' : ' (disabled)'}${rule.prefix === '' ? '' : ` under ${JSON.stringify(rule.prefix ?? 'a filter')}`}`,
     advice:
-      'not kept by this server: run `stowage gc` (storage.cleanup()) on a schedule to remove incomplete uploads; see docs/reliability.md',
+      'not kept by this server: run `stowage gc` (storage.cleanup()) on a schedule to remove incomplete uploads; see docs/cli.md',
   },
 };
 

@@ -15,7 +15,7 @@ import {
   type LifecycleRule,
   PutBucketCorsCommand,
   PutBucketLifecycleConfigurationCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { suite, type Test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -25,7 +25,14 @@ import { createS3Storage } from '../../drivers/s3/index.js';
 import { RULE_IDS } from '../../src/buckets.js';
 import type { BucketRuleReport, InitializeReport } from '../../src/driver.js';
 import type { ServerFeatures } from './features.js';
-import { adminClient, minioConnection, randomBucket, removeBucket, s3Connection } from './object-stores.js';
+import {
+  adminClient,
+  minioConnection,
+  randomBucket,
+  removeBucket,
+  s3Connection,
+  sdkAdminClient,
+} from './object-stores.js';
 import type { S3ServerInfo } from './servers.js';
 
 /** What a server does with bucket rules, as measured. */
@@ -75,7 +82,7 @@ export function bucketRulesSuite(on: string, server: S3ServerInfo, support: Rule
 
 function rulesOn(driver: 'minio' | 's3', on: string, server: S3ServerInfo, support: RuleSupport): void {
   const test = suite(`bucket rules: ${driver} driver on ${on}`);
-  const client = sdkClient(server);
+  const client = sdkAdminClient(server);
   const bucket = randomBucket(`rules-${driver}`);
   const options = {
     bucket,
@@ -222,18 +229,6 @@ function rulesOn(driver: 'minio' | 's3', on: string, server: S3ServerInfo, suppo
   });
 
   test.run();
-}
-
-/** An AWS SDK client for the checks, independent of both drivers. */
-function sdkClient(server: S3ServerInfo): S3Client {
-  return new S3Client({
-    endpoint: server.endpoint,
-    region: server.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
 }
 
 /** A CORS preflight for a PUT with a Content-Type, as a page's part upload sends it. */
