@@ -63,9 +63,12 @@ async function multipartUploads(
 ): Promise<AppServer> {
   const admin = adminClient(server);
   const bucket = randomBucket(`browser-${driver}`);
-  const common = { bucket, privateBuckets: [bucket], externalEndpoint: proxy.endpoint };
+  const app = await appServer();
+  // The page's origin in the bucket's CORS rule: MinIO allows it server-wide, and a server
+  // with bucket CORS (STOWAGE_TEST_S3_ENDPOINT) by that rule.
+  const common = { bucket, privateBuckets: [bucket], externalEndpoint: proxy.endpoint, corsOrigins: [app.origin] };
   const storage = objectStorage(driver, server, common);
-  const app = await appServer(uploadRoutes(storage));
+  for (const [path, route] of Object.entries(uploadRoutes(storage))) app.routes.set(path, route);
   const test = suite(`browser multipart uploads (${driver} driver)`);
   let page: Page;
 

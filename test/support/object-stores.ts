@@ -28,6 +28,8 @@ export interface SharedOptions {
   privateBuckets?: string[] | undefined;
   externalEndpoint?: string | undefined;
   consistencyCheckOnStart?: boolean | undefined;
+  /** The page origins `initializeBuckets` gives a CORS rule (where the server keeps one). */
+  corsOrigins?: string[] | undefined;
 }
 
 /** A storage on `server` with the MinIO or the S3 driver. */
