@@ -297,11 +297,7 @@ export class MinioTransport implements ObjectTransport {
   }
 
   async getBucketCors(bucket: string): Promise<StoredRules<CorsRule> | undefined> {
-    const xml = await unlessCode(
-      this.#text({ method: 'GET', bucketName: bucket, query: 'cors' }),
-      'NoSuchCORSConfiguration',
-      minioErrorFacts,
-    );
+    const xml = await this.#getConfiguration(bucket, 'cors', 'NoSuchCORSConfiguration');
     if (xml === undefined) return undefined;
     const all = (rule: string, tag: string) => elements(rule, tag).map(decodeEntities);
     return {
@@ -341,11 +337,7 @@ export class MinioTransport implements ObjectTransport {
   }
 
   async getBucketLifecycle(bucket: string): Promise<StoredRules<LifecycleRule> | undefined> {
-    const xml = await unlessCode(
-      this.#text({ method: 'GET', bucketName: bucket, query: 'lifecycle' }),
-      'NoSuchLifecycleConfiguration',
-      minioErrorFacts,
-    );
+    const xml = await this.#getConfiguration(bucket, 'lifecycle', 'NoSuchLifecycleConfiguration');
     if (xml === undefined) return undefined;
     return {
       rules: elements(xml, 'Rule').map((rule) => {
@@ -384,6 +376,11 @@ export class MinioTransport implements ObjectTransport {
       'lifecycle',
       `<LifecycleConfiguration xmlns="${S3_XMLNS}">${rules.join('')}</LifecycleConfiguration>`,
     );
+  }
+
+  /** A bucket subresource (`?cors`, `?lifecycle`) as XML; undefined when the server answers `missing`. */
+  #getConfiguration(bucket: string, query: string, missing: string): Promise<string | undefined> {
+    return unlessCode(this.#text({ method: 'GET', bucketName: bucket, query }), missing, minioErrorFacts);
   }
 
   /** A bucket subresource PUT (`?cors`, `?lifecycle`), with the Content-MD5 S3 requires of it. */
