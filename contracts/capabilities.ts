@@ -86,11 +86,21 @@ export function capabilityContract(setup: ContractSetup): void {
       return;
     }
     const first = await storage.initializeBuckets();
-    for (const list of [first.created, first.policySet, first.policyRemoved, first.unchanged]) {
+    for (const list of [first.created, first.policySet, first.policyRemoved, first.unchanged, first.rules]) {
       assert.ok(Array.isArray(list));
     }
     const again = await storage.initializeBuckets();
     assert.equal([again.created, again.policySet, again.policyRemoved], [[], [], []], 'a second run changes nothing');
+    assert.equal(
+      again.rules.filter((rule) => rule.status === 'set'),
+      [],
+      'a second run writes no bucket rule again',
+    );
+    assert.equal(
+      again.rules.map(({ bucket, kind, status }) => [bucket, kind, status]),
+      first.rules.map(({ bucket, kind, status }) => [bucket, kind, status === 'set' ? 'unchanged' : status]),
+      'and reports each rule as the first run left it',
+    );
     const name = await storage.save('caps/after-init.txt', 'still works');
     assert.is((await readAll(storage, name)).toString(), 'still works');
   });

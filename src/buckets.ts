@@ -1,13 +1,17 @@
 /**
- * Bucket visibility, policies and `initializeBuckets`, for the object-store core
- * (src/object-store/): it supplies a `BucketAdmin` over its transport; what to create
- * and which policy each bucket should end up with is decided here, once.
+ * Bucket visibility, policies, stowage's bucket rules (CORS, lifecycle) and
+ * `initializeBuckets`, for the object-store core (src/object-store/): it supplies a
+ * `BucketAdmin` over its transport; what to create, which policy each bucket should end
+ * up with and which rules it should hold is decided here, once, and the options that
+ * configure the rules are declared here for both object-store drivers.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { InitializeReport } from './driver.js';
+import type { BucketRuleReport, InitializeReport } from './driver.js';
 import { configError, naming } from './env.js';
+import { isStorageError } from './errors.js';
+import { option } from './options.js';
 
-export type { InitializeReport } from './driver.js';
+export type { BucketRuleReport, InitializeReport } from './driver.js';
 
 /** A bucket policy document (IAM JSON). */
 export interface PolicyDocument {
@@ -41,7 +45,82 @@ export interface BucketSettings {
   policyHooks?: readonly PolicyHook[] | undefined;
   /** Also let anonymous users list public buckets (django-minio-backend does by default). Default false. */
   allowAnonymousList?: boolean | undefined;
+  /** Origins a browser may use the buckets from (CORS); unset: the buckets' CORS is left alone. */
+  corsOrigins?: readonly string[] | undefined;
+  /** The methods those origins may use. Default `DEFAULT_CORS_METHODS`. */
+  corsMethods?: readonly string[] | undefined;
+  /** The request headers those origins may send. Default `*`. */
+  corsHeaders?: readonly string[] | undefined;
+  /** The answer headers a page may read; `ETag` is always added (part ETags). */
+  corsExposeHeaders?: readonly string[] | undefined;
+  /** Seconds a browser may cache a preflight answer. Default 3600. */
+  corsMaxAgeSeconds?: number | undefined;
+  /** Days after which the server aborts an incomplete multipart upload; 0: lifecycle left alone. Default 7. */
+  abortIncompleteUploadsAfterDays?: number | undefined;
 }
+
+/** One CORS rule of a bucket (PutBucketCors's `CORSRule`, every field of it). */
+export interface CorsRule {
+  id?: string | undefined;
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number | undefined;
+}
+
+/**
+ * One lifecycle rule of a bucket: what stowage reads of it, and the rule itself as the
+ * server sent it (`source`), so that a rule which is not stowage's is written back
+ * unchanged, whatever it holds (transitions, tag filters, ...).
+ */
+export interface LifecycleRule {
+  id?: string | undefined;
+  enabled: boolean;
+  /** The key prefix it applies to ('' for the whole bucket); undefined for another filter (tags, sizes). */
+  prefix: string | undefined;
+  /** Its AbortIncompleteMultipartUpload's `DaysAfterInitiation`, undefined without one. */
+  abortIncompleteUploadsAfterDays?: number | undefined;
+  /** The rule as the server sent it (the transport's own form); undefined for a rule stowage builds. */
+  source?: unknown;
+}
+
+/** The rules of each kind of bucket configuration stowage manages. */
+export interface BucketRules {
+  cors: CorsRule;
+  lifecycle: LifecycleRule;
+}
+
+export type RuleKind = keyof BucketRules;
+
+/** A bucket's configuration of one kind, as the server holds it. */
+export interface StoredRules<Rule> {
+  rules: Rule[];
+  /** The configuration's other settings as the server sent them, written back unchanged. */
+  source?: unknown;
+}
+
+/** stowage's own rules carry these IDs: a rule of any other ID is the user's, and kept. */
+export const RULE_IDS: Readonly<Record<RuleKind, string>> = {
+  cors: 'stowage-cors',
+  lifecycle: 'stowage-abort-incomplete-uploads',
+};
+
+/** What the origins may do by default: read (GET, HEAD) and upload (PUT parts and single PUTs, POST forms). */
+export const DEFAULT_CORS_METHODS = ['GET', 'HEAD', 'PUT', 'POST'] as const;
+/** The methods S3 accepts in a CORS rule. */
+const CORS_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'];
+/** A page reads a part's ETag from its answer to complete the upload, so `ETag` is always exposed. */
+const ALWAYS_EXPOSED = 'ETag';
+export const DEFAULT_CORS_MAX_AGE_SECONDS = 3600;
+/**
+ * A week: no incomplete upload that is still in use is aborted, since the part URLs of a
+ * browser upload live at most 7 days (the SigV4 limit, and `urlExpirySeconds`' default),
+ * while what a killed process left is gone within days even where `stowage gc` never
+ * runs. gc's own threshold (24 h) can be shorter because it also checks the newest part;
+ * a lifecycle rule counts from the upload's start only.
+ */
+export const DEFAULT_ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS = 7;
 
 /** The SDK calls `initializeBuckets` needs; each driver implements them. */
 export interface BucketAdmin {
@@ -54,6 +133,16 @@ export interface BucketAdmin {
   setPolicy(bucket: string, policy: string): Promise<void>;
   /** Removes the policy; resolves when there was none. */
   deletePolicy(bucket: string): Promise<void>;
+  /**
+   * The bucket's configuration of `kind`, undefined when it has none. Rejects with
+   * UNSUPPORTED where the server has no such configuration (501).
+   */
+  getRules<K extends RuleKind>(kind: K, bucket: string): Promise<StoredRules<BucketRules[K]> | undefined>;
+  /**
+   * Replaces the bucket's configuration of `kind`. Rejects with UNSUPPORTED where the
+   * server has no such configuration (501) or refuses a rule S3 accepts (400).
+   */
+  putRules<K extends RuleKind>(kind: K, bucket: string, rules: StoredRules<BucketRules[K]>): Promise<void>;
 }
 
 /** Bucket settings checked and resolved: every bucket's visibility, hooks per bucket. */
@@ -66,6 +155,8 @@ export class BucketPlan {
   readonly hooks: ReadonlyMap<string, PolicyDocument>;
   /** Buckets configured in neither list, treated as private. */
   readonly unlisted: readonly string[];
+  /** stowage's rules every bucket of the plan should hold, by kind (a kind left alone is absent). */
+  readonly rules: Readonly<Partial<BucketRules>>;
 
   constructor(settings: BucketSettings, names: { public: string; private: string; static: string }) {
     const publicBuckets = new Set(settings.publicBuckets ?? []);
@@ -108,6 +199,7 @@ export class BucketPlan {
     this.allowAnonymousList = settings.allowAnonymousList ?? false;
     this.hooks = hooks;
     this.unlisted = unlisted;
+    this.rules = desiredRules(settings);
   }
 
   /**
@@ -118,11 +210,9 @@ export class BucketPlan {
     options: Omit<BucketSettings, 'defaultBucket'> & { bucket?: string | undefined },
     names: { public: string; private: string; static: string },
   ): BucketPlan {
-    const { bucket, publicBuckets, privateBuckets, staticBucket, policyHooks, allowAnonymousList } = options;
-    return new BucketPlan(
-      { defaultBucket: bucket, publicBuckets, privateBuckets, staticBucket, policyHooks, allowAnonymousList },
-      names,
-    );
+    const settings: BucketSettings = { defaultBucket: options.bucket };
+    for (const key of SETTING_KEYS) (settings as Record<string, unknown>)[key] = options[key];
+    return new BucketPlan(settings, names);
   }
 
   /** What the plan decides, as a stable value (the once-per-process key). */
@@ -132,6 +222,7 @@ export class BucketPlan {
       private: [...this.privateBuckets].sort(),
       hooks: [...this.hooks.entries()].sort(([a], [b]) => a.localeCompare(b)),
       allowAnonymousList: this.allowAnonymousList,
+      rules: this.rules,
     };
   }
 
@@ -154,11 +245,12 @@ export class BucketPlan {
 
 /**
  * Creates missing buckets, gives public buckets an anonymous read-only policy, strips
- * anonymous access from private ones, then applies the hooks. Idempotent: a second
- * run reports every bucket unchanged.
+ * anonymous access from private ones, applies the hooks, then puts stowage's rules
+ * (CORS, lifecycle) beside the bucket's other rules. Idempotent: a second run reports
+ * every bucket unchanged.
  */
 export async function initializeBuckets(admin: BucketAdmin, plan: BucketPlan): Promise<InitializeReport> {
-  const report: InitializeReport = { created: [], policySet: [], policyRemoved: [], unchanged: [] };
+  const report: InitializeReport = { created: [], policySet: [], policyRemoved: [], unchanged: [], rules: [] };
   for (const bucket of plan.buckets) {
     let changed = false;
     if (!(await admin.bucketExists(bucket))) {
@@ -181,9 +273,133 @@ export async function initializeBuckets(admin: BucketAdmin, plan: BucketPlan): P
       report.policyRemoved.push(bucket);
       changed = true;
     }
+    for (const outcome of await applyRules(admin, plan, bucket)) {
+      report.rules.push(outcome);
+      if (outcome.status === 'set') changed = true;
+    }
     if (!changed) report.unchanged.push(bucket);
   }
   return report;
+}
+
+/**
+ * Puts each of stowage's rules the plan configures on `bucket`, merged by rule ID with
+ * the bucket's other rules (kept as the server sent them), then reads the configuration
+ * back: what the server holds is what the outcome reports. A server without that kind
+ * of configuration, or refusing the rule (a BucketAdmin rejects with UNSUPPORTED), gives
+ * `not-kept`, and so does one that accepts the rule and drops it.
+ */
+export async function applyRules(admin: BucketAdmin, plan: BucketPlan, bucket: string): Promise<BucketRuleReport[]> {
+  const outcomes: BucketRuleReport[] = [];
+  for (const kind of Object.keys(RULE_KINDS) as RuleKind[]) {
+    const wanted = plan.rules[kind];
+    if (wanted) outcomes.push(await applyRule(admin, bucket, kind, wanted));
+  }
+  return outcomes;
+}
+
+async function applyRule<K extends RuleKind>(
+  admin: BucketAdmin,
+  bucket: string,
+  kind: K,
+  wanted: BucketRules[K],
+): Promise<BucketRuleReport> {
+  const spec = RULE_KINDS[kind] as RuleSpec<BucketRules[K]>;
+  const outcome = { bucket, kind, rule: spec.describe(wanted) };
+  const notKept = (reason: string): BucketRuleReport => ({
+    ...outcome,
+    status: 'not-kept',
+    reason,
+    advice: spec.advice,
+  });
+  const ours = (stored: StoredRules<BucketRules[K]> | undefined) => stored?.rules.find((r) => r.id === wanted.id);
+  try {
+    const stored = await admin.getRules(kind, bucket);
+    const held = ours(stored);
+    if (held && spec.same(held, wanted)) return { ...outcome, status: 'unchanged' };
+    const others = (stored?.rules ?? []).filter((rule) => rule.id !== wanted.id);
+    await admin.putRules(kind, bucket, { ...stored, rules: [...others, wanted] });
+    const kept = ours(await admin.getRules(kind, bucket));
+    if (kept && spec.same(kept, wanted)) return { ...outcome, status: 'set' };
+    return notKept(
+      kept
+        ? `the server accepted the rule but keeps another one under its ID: ${spec.describe(kept)}`
+        : 'the server accepted the rule but did not keep it (it is missing when read back)',
+    );
+  } catch (error) {
+    if (isStorageError(error, 'UNSUPPORTED')) return notKept(error.message);
+    throw error;
+  }
+}
+
+/** How each kind of rule is compared, described and, when the server will not keep it, replaced. */
+interface RuleSpec<Rule> {
+  same(held: Rule, wanted: Rule): boolean;
+  describe(rule: Rule): string;
+  advice: string;
+}
+
+const RULE_KINDS: { readonly [K in RuleKind]: RuleSpec<BucketRules[K]> } = {
+  cors: {
+    same: (held, wanted) =>
+      isDeepStrictEqual(canonicalCors(held), canonicalCors(wanted)) &&
+      (held.maxAgeSeconds ?? undefined) === wanted.maxAgeSeconds,
+    describe: (rule) =>
+      `CORS for ${rule.allowedOrigins.join(', ')}: ${rule.allowedMethods.join(', ')}, headers ${rule.allowedHeaders.join(', ')}, exposing ${rule.exposeHeaders.join(', ')}${rule.maxAgeSeconds === undefined ? '' : `, preflights cached ${rule.maxAgeSeconds} s`}`,
+    advice:
+      'allow the origins on the server itself (MinIO: MINIO_API_CORS_ALLOW_ORIGIN, server-wide, and expose ETag); see docs/browser-uploads.md',
+  },
+  lifecycle: {
+    same: (held, wanted) =>
+      held.enabled &&
+      held.prefix === '' &&
+      held.abortIncompleteUploadsAfterDays === wanted.abortIncompleteUploadsAfterDays,
+    describe: (rule) =>
+      rule.abortIncompleteUploadsAfterDays === undefined
+        ? `a rule without an abort of incomplete uploads${rule.enabled ? '' : ' (disabled)'}`
+        : `abort incomplete multipart uploads after ${rule.abortIncompleteUploadsAfterDays} days${rule.enabled ? '' : ' (disabled)'}${rule.prefix === '' ? '' : ` under ${JSON.stringify(rule.prefix ?? 'a filter')}`}`,
+    advice:
+      'not kept by this server: run `stowage gc` (storage.cleanup()) on a schedule to remove incomplete uploads; see docs/cli.md',
+  },
+};
+
+/** The rules the settings configure, each with stowage's ID. */
+function desiredRules(settings: BucketSettings): Partial<BucketRules> {
+  const rules: Partial<BucketRules> = {};
+  if (settings.corsOrigins !== undefined && settings.corsOrigins.length > 0) {
+    const expose = [...(settings.corsExposeHeaders ?? [])];
+    if (!expose.some((header) => header.toLowerCase() === ALWAYS_EXPOSED.toLowerCase())) expose.push(ALWAYS_EXPOSED);
+    rules.cors = {
+      id: RULE_IDS.cors,
+      allowedOrigins: [...settings.corsOrigins],
+      allowedMethods: [...(settings.corsMethods ?? DEFAULT_CORS_METHODS)].map((method) => method.toUpperCase()),
+      allowedHeaders: [...(settings.corsHeaders ?? ['*'])],
+      exposeHeaders: expose,
+      maxAgeSeconds: settings.corsMaxAgeSeconds ?? DEFAULT_CORS_MAX_AGE_SECONDS,
+    };
+  }
+  const days = settings.abortIncompleteUploadsAfterDays ?? DEFAULT_ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS;
+  if (days > 0) {
+    rules.lifecycle = {
+      id: RULE_IDS.lifecycle,
+      enabled: true,
+      prefix: '',
+      abortIncompleteUploadsAfterDays: days,
+    };
+  }
+  return rules;
+}
+
+/** A CORS rule's lists as sets: servers may reorder them, and header names are case-insensitive. */
+function canonicalCors(rule: CorsRule): unknown {
+  const set = (values: readonly string[], fold: boolean) =>
+    [...new Set(values.map((v) => (fold ? v.toLowerCase() : v)))].sort();
+  return {
+    origins: set(rule.allowedOrigins, false),
+    methods: set(rule.allowedMethods, true),
+    headers: set(rule.allowedHeaders, true),
+    expose: set(rule.exposeHeaders, true),
+  };
 }
 
 /** Consistency checks run (or running) in this process, by server and bucket plan. */
@@ -205,12 +421,17 @@ export function initializeOnce(endpoint: string, admin: BucketAdmin, plan: Bucke
   return run;
 }
 
-/** Creates `bucket`, with the policy the plan gives it, when it is missing (the bucket check on save). */
+/**
+ * Creates `bucket`, with the policy and the rules the plan gives it, when it is missing
+ * (the bucket check on save); a rule the server does not keep is left to
+ * `initializeBuckets` to report.
+ */
 export async function ensureBucket(admin: BucketAdmin, plan: BucketPlan, bucket: string): Promise<void> {
   if (await admin.bucketExists(bucket)) return;
   await admin.createBucket(bucket);
   const policy = plan.desiredPolicy(bucket);
   if (policy) await admin.setPolicy(bucket, JSON.stringify(policy));
+  await applyRules(admin, plan, bucket);
 }
 
 /**
@@ -332,4 +553,110 @@ function canonicalPrincipal(principal: unknown): unknown {
     );
   }
   return principal ?? null;
+}
+
+/** The settings a storage's options pass to its plan (its `bucket` is the default bucket). */
+const SETTING_KEYS = [
+  'publicBuckets',
+  'privateBuckets',
+  'staticBucket',
+  'policyHooks',
+  'allowAnonymousList',
+  'corsOrigins',
+  'corsMethods',
+  'corsHeaders',
+  'corsExposeHeaders',
+  'corsMaxAgeSeconds',
+  'abortIncompleteUploadsAfterDays',
+] as const satisfies readonly Exclude<keyof BucketSettings, 'defaultBucket'>[];
+
+/** The environment variables of the bucket-rule options, named by each driver. */
+export interface BucketRuleVariables {
+  corsOrigins: string;
+  corsMethods: string;
+  corsHeaders: string;
+  corsExposeHeaders: string;
+  corsMaxAgeSeconds: string;
+  abortIncompleteUploadsAfterDays: string;
+}
+
+/**
+ * The options configuring stowage's bucket rules, declared once for both object-store
+ * drivers (each spreads them into its `defineOptions` with its own variables).
+ */
+export function bucketRuleOptions(env: BucketRuleVariables) {
+  return {
+    /**
+     * Origins (`https://app.example.com`, one `*` wildcard allowed, or `*`) whose pages may
+     * use the buckets: `initializeBuckets` gives every configured bucket a CORS rule for
+     * them. Unset: the buckets' CORS is left as it is.
+     */
+    corsOrigins: option.list({
+      env: env.corsOrigins,
+      validate: checkOrigins,
+      defaultDoc: 'none: CORS left alone',
+      doc: 'origins whose pages may upload to and read from the buckets (comma-separated): `initializeBuckets` sets a CORS rule for them ([browser uploads](browser-uploads.md))',
+    }),
+    /** The methods those origins may use. */
+    corsMethods: option.list({
+      env: env.corsMethods,
+      validate: checkMethods,
+      defaultDoc: DEFAULT_CORS_METHODS.map((method) => `\`${method}\``).join(', '),
+      doc: 'the methods `corsOrigins` may use',
+    }),
+    /** The request headers those origins may send (`*`: any). */
+    corsHeaders: option.list({
+      env: env.corsHeaders,
+      defaultDoc: '`*`',
+      doc: 'the request headers `corsOrigins` may send (`*`: any)',
+    }),
+    /** The answer headers their pages may read; `ETag` is always among them (a page needs part ETags). */
+    corsExposeHeaders: option.list({
+      env: env.corsExposeHeaders,
+      defaultDoc: '`ETag`',
+      doc: 'the answer headers those pages may read; `ETag` is always added (multipart uploads need it)',
+    }),
+    /** Seconds a browser may cache a preflight answer. */
+    corsMaxAgeSeconds: option.number({
+      min: 0,
+      default: DEFAULT_CORS_MAX_AGE_SECONDS,
+      env: env.corsMaxAgeSeconds,
+      doc: 'seconds a browser may cache the answer to a CORS preflight',
+    }),
+    /**
+     * Days after which the server aborts a multipart upload left incomplete (a lifecycle
+     * rule `initializeBuckets` adds beside the bucket's own rules); 0: lifecycle left alone.
+     */
+    abortIncompleteUploadsAfterDays: option.number({
+      min: 0,
+      max: MAX_LIFECYCLE_DAYS,
+      default: DEFAULT_ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS,
+      env: env.abortIncompleteUploadsAfterDays,
+      doc: 'days after which the server aborts an incomplete multipart upload (a lifecycle rule `initializeBuckets` adds; 0: none); servers without one: `stowage gc`',
+    }),
+  };
+}
+
+/** A lifecycle rule's days are a 32-bit integer on S3; a century is plenty. */
+const MAX_LIFECYCLE_DAYS = 36_500;
+
+/** An origin as a CORS rule takes it: `*`, or `scheme://host[:port]` with at most one `*`. */
+function checkOrigins(origins: readonly string[], label: string): void {
+  for (const origin of origins) {
+    const shaped = origin === '*' || /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+$/i.test(origin);
+    if (!shaped || (origin.match(/\*/g)?.length ?? 0) > 1) {
+      throw configError(
+        label,
+        `has ${JSON.stringify(origin)}: an origin is scheme://host[:port] (no path, at most one *), or *`,
+      );
+    }
+  }
+}
+
+function checkMethods(methods: readonly string[], label: string): void {
+  for (const method of methods) {
+    if (!CORS_METHODS.includes(method.toUpperCase())) {
+      throw configError(label, `has ${JSON.stringify(method)}: a CORS rule allows ${CORS_METHODS.join(', ')}`);
+    }
+  }
 }

@@ -13,10 +13,20 @@
  * `storageContract` from `stowage/contracts` against it (docs/drivers.md).
  */
 
-export type { BucketAdmin, BucketSettings, PolicyDocument, PolicyHook } from './buckets.js';
+export type {
+  BucketAdmin,
+  BucketRules,
+  BucketSettings,
+  CorsRule,
+  LifecycleRule,
+  PolicyDocument,
+  PolicyHook,
+  StoredRules,
+} from './buckets.js';
 export { BucketPlan, initializeBuckets, parsePolicyHooks, publicReadPolicy, samePolicy } from './buckets.js';
 export { guessContentType, toWriteBody } from './content.js';
 export type {
+  BucketRuleReport,
   ByteRange,
   Capabilities,
   Driver,

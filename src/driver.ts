@@ -84,8 +84,35 @@ export interface InitializeReport {
   policySet: string[];
   /** Buckets whose anonymous policy was removed because they are configured private. */
   policyRemoved: string[];
-  /** Buckets already as configured. */
+  /** Buckets already as configured (their bucket rules included). */
   unchanged: string[];
+  /**
+   * stowage's own bucket rules (CORS, lifecycle), one entry per configured rule and
+   * bucket: what was done, and what the server holds once it was read back.
+   */
+  rules: BucketRuleReport[];
+}
+
+/** What `initializeBuckets` did with one of stowage's bucket rules on one bucket. */
+export interface BucketRuleReport {
+  bucket: string;
+  /**
+   * `cors`: the CORS rule letting the `corsOrigins` use the bucket from a browser;
+   * `lifecycle`: the rule aborting multipart uploads left incomplete for some days.
+   */
+  kind: 'cors' | 'lifecycle';
+  /**
+   * `set`: written, and read back as written; `unchanged`: already there as configured;
+   * `not-kept`: the server does not hold it (it lacks that configuration, refused the
+   * rule, or dropped it): see `reason` and `advice`.
+   */
+  status: 'set' | 'unchanged' | 'not-kept';
+  /** The rule as configured, in words ("abort incomplete multipart uploads after 7 days"). */
+  rule: string;
+  /** Why the server does not hold it (`not-kept` only). */
+  reason?: string | undefined;
+  /** What to do instead (`not-kept` only). */
+  advice?: string | undefined;
 }
 
 /** Content handed to a driver: bytes in memory, or a stream read exactly once. */

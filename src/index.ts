@@ -9,6 +9,7 @@ export type { PolicyDocument, PolicyHook } from './buckets.js';
 export type { Content } from './content.js';
 export { guessContentType } from './content.js';
 export type {
+  BucketRuleReport,
   ByteRange,
   Capabilities,
   CleanupOptions,

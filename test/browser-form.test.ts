@@ -55,7 +55,9 @@ if (server && browser) {
 
   function storageFor(driver: DriverName, bucket: string, extra: { consistencyCheckOnStart?: boolean } = {}): Storage {
     buckets.push(bucket);
-    const common = { bucket, privateBuckets: [bucket], ...extra };
+    // The page's origin in the bucket's CORS rule: MinIO allows it server-wide, and a
+    // server with bucket CORS (STOWAGE_TEST_S3_ENDPOINT) by that rule.
+    const common = { bucket, privateBuckets: [bucket], corsOrigins: [app.origin], ...extra };
     return objectStorage(driver, server as S3ServerInfo, common);
   }
 

@@ -7,19 +7,20 @@
  * with 503. Checked: 64 MiB with progress, then open() gives identical bytes; a part
  * that fails once is retried; an upload stopped by a reload resumes from the parts
  * the server lists; an aborted upload leaves no parts and no reservation; two browsers
- * uploading one name get two names; a file of another size is refused before sending.
+ * (two Chromium processes) uploading one name get two names; a file of another size is
+ * refused before sending.
  */
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sha256 } from '../contracts/context.js';
-import type { MultipartTarget, UploadedPart } from '../src/browser/index.js';
-import type { Storage } from '../src/storage.js';
+import type { MultipartTarget } from '../src/browser/index.js';
 import {
   type AppServer,
   appServer,
+  browserProcessId,
+  launchChromium,
   openPage,
-  type PageHelpers,
   requireBrowserOrSkip,
   type StoreProxy,
   storeProxy,
@@ -33,42 +34,10 @@ import {
   removeBucket,
   reservations,
 } from './support/object-stores.js';
+import { run, uploadRoutes } from './support/page-uploads.js';
 import { requireServerOrSkip, type S3ServerInfo } from './support/servers.js';
 
 const MiB = 1024 * 1024;
-
-/** What the page reports of one upload. */
-interface PageOutcome {
-  ok: boolean;
-  errorName?: string;
-  code?: string;
-  message?: string;
-  /** The name the application reserved, and what its completion answered. */
-  name?: string;
-  uploadId?: string;
-  stat?: { name: string; size: number };
-  /** Every progress event's `loaded`, and the total of the first one. */
-  progress: number[];
-  total?: number;
-  retries: Array<{ partNumber?: number | undefined; attempt: number; status: number }>;
-  sha256: string;
-}
-
-interface PageRun {
-  seed: number;
-  size: number;
-  name: string;
-  partSize?: number;
-  concurrency?: number;
-  /** Resume the upload kept in sessionStorage (its parts listed by the application) instead of starting one. */
-  resume?: boolean;
-  /** On failure, keep the upload for resuming instead of asking the application to abort it. */
-  keep?: boolean;
-  /** Abort once this many parts are done, then ask the application to abort. */
-  abortAfterParts?: number;
-  /** Ask for an upload of this size, then send a file of `size` bytes. */
-  claimedSize?: number;
-}
 
 const server = await requireServerOrSkip('s3', 'browser multipart uploads');
 const browser = server && (await requireBrowserOrSkip('browser multipart uploads'));
@@ -86,33 +55,6 @@ if (server && browser) {
   done.run();
 }
 
-/** The application's endpoints over `storage`, as docs/browser-uploads.md shows them. */
-function uploadRoutes(storage: Storage) {
-  return {
-    '/uploads': (body: unknown) => {
-      const { name, size, type, partSize } = body as { name: string; size: number; type: string; partSize?: number };
-      return storage.createMultipartUpload(name, {
-        size,
-        contentType: type || undefined,
-        maxSize: 100 * MiB,
-        partSize,
-      });
-    },
-    '/uploads/parts': (body: unknown) => {
-      const { name, uploadId } = body as { name: string; uploadId: string };
-      return storage.listUploadedParts(name, uploadId);
-    },
-    '/uploads/complete': (body: unknown) => {
-      const { name, uploadId } = body as { name: string; uploadId: string };
-      return storage.completeMultipartUpload(name, uploadId);
-    },
-    '/uploads/abort': (body: unknown) => {
-      const { name, uploadId } = body as { name: string; uploadId: string };
-      return storage.abortMultipartUpload(name, uploadId);
-    },
-  };
-}
-
 async function multipartUploads(
   driver: 'minio' | 's3',
   server: S3ServerInfo,
@@ -121,9 +63,12 @@ async function multipartUploads(
 ): Promise<AppServer> {
   const admin = adminClient(server);
   const bucket = randomBucket(`browser-${driver}`);
-  const common = { bucket, privateBuckets: [bucket], externalEndpoint: proxy.endpoint };
+  const app = await appServer();
+  // The page's origin in the bucket's CORS rule: MinIO allows it server-wide, and a server
+  // with bucket CORS (STOWAGE_TEST_S3_ENDPOINT) by that rule.
+  const common = { bucket, privateBuckets: [bucket], externalEndpoint: proxy.endpoint, corsOrigins: [app.origin] };
   const storage = objectStorage(driver, server, common);
-  const app = await appServer(uploadRoutes(storage));
+  for (const [path, route] of Object.entries(uploadRoutes(storage))) app.routes.set(path, route);
   const test = suite(`browser multipart uploads (${driver} driver)`);
   let page: Page;
 
@@ -250,9 +195,11 @@ async function multipartUploads(
     assert.equal(await rawKeys(admin, bucket, 'uploads/aborted'), [], 'no reservation, no object');
   });
 
-  test('two browsers uploading one name at once get two names, both intact', async () => {
-    const other = await openPage(browser, app);
+  test('two browsers (two Chromium processes) uploading one name at once get two names, both intact', async () => {
+    const second = await launchChromium();
+    const other = await openPage(second, app);
     try {
+      assert.is.not(await browserProcessId(second), await browserProcessId(browser), 'two Chromium processes');
       const spec = { size: 6 * MiB, name: 'uploads/same.bin', partSize: 5 * MiB };
       const [a, b] = await Promise.all([run(page, { ...spec, seed: 11 }), run(other, { ...spec, seed: 12 })]);
       assert.ok(a.ok && b.ok, `${a.message} ${b.message}`);
@@ -263,7 +210,7 @@ async function multipartUploads(
       assert.is(sha256(await (await storage.open(a.name as string)).bytes()), a.sha256);
       assert.is(sha256(await (await storage.open(b.name as string)).bytes()), b.sha256);
     } finally {
-      await other.context().close();
+      await second.close();
     }
   });
 
@@ -277,75 +224,4 @@ async function multipartUploads(
 
   test.run();
   return app;
-}
-
-/**
- * In the page, as an application's script does it: asks the app for an upload (kept in
- * sessionStorage, so that a reloaded page can resume it with the parts the app lists),
- * uploads with stowage/browser, then asks the app to complete it, or to abort it when
- * the upload failed (unless `keep`).
- */
-function run(page: Page, spec: PageRun): Promise<PageOutcome> {
-  return page.evaluate(async (spec) => {
-    const { stowage, testFile, sha256Hex } = window as unknown as PageHelpers;
-    const post = async (path: string, body: unknown) => {
-      const response = await fetch(path, { method: 'POST', body: JSON.stringify(body) });
-      const answer = await response.json();
-      if (!response.ok) throw Object.assign(new Error(answer.message), { code: answer.code });
-      return answer;
-    };
-    const file = testFile(spec.seed, spec.size);
-    const digest = await sha256Hex(file);
-    const progress: number[] = [];
-    let total: number | undefined;
-    const retries: PageOutcome['retries'] = [];
-    const controller = new AbortController();
-    let partsDone = 0;
-    let upload: MultipartTarget | undefined;
-    try {
-      let uploaded: UploadedPart[] | undefined;
-      if (spec.resume) {
-        upload = JSON.parse(sessionStorage.getItem('upload') ?? 'null') as MultipartTarget;
-        uploaded = await post('/uploads/parts', { name: upload.name, uploadId: upload.uploadId });
-      } else {
-        const size = spec.claimedSize ?? file.size;
-        upload = await post('/uploads', { name: spec.name, size, type: file.type, partSize: spec.partSize });
-        sessionStorage.setItem('upload', JSON.stringify(upload));
-      }
-      const target = upload as MultipartTarget;
-      const result = await stowage.upload(file, target, {
-        concurrency: spec.concurrency,
-        uploaded,
-        signal: controller.signal,
-        retryDelayMs: 50,
-        onProgress: (event) => {
-          total ??= event.total;
-          progress.push(event.loaded);
-        },
-        onRetry: ({ partNumber, attempt, error }) => retries.push({ partNumber, attempt, status: error.status }),
-        onPart: () => {
-          if (++partsDone === spec.abortAfterParts) controller.abort();
-        },
-      });
-      const stat = await post('/uploads/complete', { name: result.name, uploadId: target.uploadId });
-      return { ok: true, name: target.name, uploadId: target.uploadId, stat, progress, total, retries, sha256: digest };
-    } catch (error) {
-      const { name, code, message } = error as Error & { code?: string };
-      if (upload && !spec.keep) {
-        await post('/uploads/abort', { name: upload.name, uploadId: upload.uploadId }).catch(() => {});
-      }
-      return {
-        ok: false,
-        errorName: name,
-        code,
-        message,
-        name: upload?.name,
-        uploadId: upload?.uploadId,
-        progress,
-        total,
-        retries,
-        sha256: digest,
-      };
-    }
-  }, spec);
 }

@@ -122,6 +122,7 @@ test('health and init-buckets on a driver without a server or buckets succeed', 
     policySet: [],
     policyRemoved: [],
     unchanged: [],
+    rules: [],
   });
   const human = await stowage(['init-buckets'], { env: MEMORY });
   assert.match(human.stdout, 'nothing to initialise');

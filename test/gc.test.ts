@@ -7,9 +7,11 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createMinioStorage, type MinioOptions } from '../drivers/minio/index.js';
+import { createS3Storage } from '../drivers/s3/index.js';
 import type { CleanupReport } from '../src/driver.js';
 import { requireBuiltCli, stowage } from './support/cli.js';
 import {
@@ -21,10 +23,18 @@ import {
   rawKeys,
   removeBucket,
   reservations,
+  s3Connection,
 } from './support/object-stores.js';
 import { requireServerOrSkip } from './support/servers.js';
 
 const MiB = 1024 * 1024;
+/**
+ * The "newest part" case: uploads started this long before gc, a threshold shorter than
+ * that, and the slack a server's whole-second part dates need before a part counts as old.
+ */
+const STARTED_AGO_MS = 6_000;
+const OLDER_THAN_MS = 3_000;
+const PART_DATE_SLACK_MS = 1_500;
 const server = await requireServerOrSkip('s3', 'gc on minio (test/gc.test.ts)');
 const test = suite('gc on minio');
 
@@ -102,6 +112,75 @@ if (server) {
     const outside = 'other/killed/outside.bin';
     assert.equal(await incompleteUploads(admin, bucket, outside), [outside], "the neighbour's upload stays");
     assert.ok((await reservations(admin, bucket, 'other/')).includes('other/killed/outside.bin'));
+  });
+
+  test('an upload started long ago whose newest part is recent is kept; without a recent part it is removed', async () => {
+    // Both drivers, each in a bucket of its own: the part dates come from each transport's ListParts.
+    const buckets = [randomBucket('gc-recent-minio'), randomBucket('gc-recent-s3')] as const;
+    const own = (b: string) => ({ bucket: b, privateBuckets: [b], bucketCheckOnSave: true });
+    const writers = [
+      createMinioStorage({ ...minioConnection(server), ...own(buckets[0]) }),
+      createS3Storage({ ...s3Connection(server), ...own(buckets[1]) }),
+    ];
+    try {
+      const started = await Promise.all(
+        writers.flatMap((writer) =>
+          ['writing.bin', 'idle.bin'].map((name) =>
+            writer.createMultipartUpload(`recent/${name}`, { size: 6 * MiB, partSize: 5 * MiB, maxSize: 6 * MiB }),
+          ),
+        ),
+      );
+      await sleep(STARTED_AGO_MS);
+      for (const [i, writer] of writers.entries()) {
+        // A part of the "writing" upload, sent just now, as a browser still uploading sends
+        // it; gc runs right after, so the part is seconds younger than the threshold.
+        const [part] = started[2 * i]?.parts ?? [];
+        const answer = await fetch(part?.url ?? '', {
+          method: 'PUT',
+          headers: part?.headers,
+          body: new Uint8Array(5 * MiB),
+        });
+        assert.is(answer.status, 200, await answer.text());
+        const report = await writer.cleanup({ olderThan: OLDER_THAN_MS });
+        const label = `${writer.driver.name} driver`;
+        assert.equal(
+          report.uploads.map((upload) => upload.name),
+          ['recent/idle.bin'],
+          `${label}: the upload without a part is removed`,
+        );
+        assert.equal(
+          report.reservations.map((r) => r.name),
+          ['recent/idle.bin'],
+        );
+        assert.equal(
+          report.kept.map(({ name, kind, reason }) => [name, kind, reason]),
+          [
+            ['recent/writing.bin', 'upload', 'still being written'],
+            ['recent/writing.bin', 'reservation', 'its upload is still being written'],
+          ],
+          `${label}: the upload whose newest part is recent is kept, with its reservation`,
+        );
+        const key = 'recent/writing.bin';
+        assert.equal(await incompleteUploads(admin, buckets[i] as string, key), [key], `${label}: still there`);
+      }
+      // Once its newest part is older than the threshold too, nothing keeps it.
+      await sleep(OLDER_THAN_MS + PART_DATE_SLACK_MS);
+      for (const writer of writers) {
+        const report = await writer.cleanup({ olderThan: OLDER_THAN_MS });
+        assert.equal(
+          report.uploads.map((upload) => upload.name),
+          ['recent/writing.bin'],
+        );
+        assert.equal(report.kept, []);
+      }
+      for (const b of buckets) {
+        assert.equal(await reservations(admin, b, ''), []);
+        assert.equal(await incompleteUploads(admin, b, 'recent/writing.bin'), []);
+      }
+    } finally {
+      for (const writer of writers) await writer.close();
+      for (const b of buckets) await removeBucket(admin, b);
+    }
   });
 
   test('gc on a driver that leaves nothing succeeds; a bad --older-than is a usage error', async () => {

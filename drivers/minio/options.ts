@@ -8,7 +8,7 @@
  */
 import { Agent } from 'node:http';
 import type { Client } from 'minio';
-import { checkBucketOption, parsePolicyHooks } from '../../src/buckets.js';
+import { bucketRuleOptions, checkBucketOption, parsePolicyHooks } from '../../src/buckets.js';
 import { configError } from '../../src/env.js';
 import { normalizeName } from '../../src/names.js';
 import { conditionalWritesOption } from '../../src/object-store/conditional.js';
@@ -163,6 +163,15 @@ export const MINIO_OPTIONS = defineOptions('minio', {
     default: false,
     env: 'MINIO_ALLOW_ANONYMOUS_LIST',
     doc: 'public buckets also let anonymous users list their keys',
+  }),
+  /** stowage's bucket rules: CORS for browser uploads, and the abort of incomplete uploads (src/buckets.ts). */
+  ...bucketRuleOptions({
+    corsOrigins: 'MINIO_CORS_ORIGINS',
+    corsMethods: 'MINIO_CORS_METHODS',
+    corsHeaders: 'MINIO_CORS_HEADERS',
+    corsExposeHeaders: 'MINIO_CORS_EXPOSE_HEADERS',
+    corsMaxAgeSeconds: 'MINIO_CORS_MAX_AGE_SECONDS',
+    abortIncompleteUploadsAfterDays: 'MINIO_ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS',
   }),
   /** Lifetime of presigned URLs in seconds, from 1 to 604800 (7 days, the SigV4 limit). */
   urlExpirySeconds: option.number({

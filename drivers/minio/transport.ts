@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { type Client, PostPolicy } from 'minio';
+import type { CorsRule, LifecycleRule, StoredRules } from '../../src/buckets.js';
 import type { HealthStatus } from '../../src/driver.js';
 import type {
   Conditions,
@@ -32,7 +33,7 @@ import { totalFromContentRange, unlessCode } from '../../src/object-store.js';
 import { encodeName } from '../../src/utf8.js';
 import type { Endpoint } from './config.js';
 import { BY_ERROR_NAME, minioErrorFacts, s3Error } from './errors.js';
-import { children, elements, keyDecoder, text } from './xml.js';
+import { children, decodeEntities, elements, keyDecoder, text } from './xml.js';
 
 type Headers = Record<string, string>;
 
@@ -298,6 +299,100 @@ export class MinioTransport implements ObjectTransport {
     await unlessCode(this.#client.setBucketPolicy(bucket, ''), 'NoSuchBucketPolicy', minioErrorFacts);
   }
 
+  async getBucketCors(bucket: string): Promise<StoredRules<CorsRule> | undefined> {
+    const xml = await this.#getConfiguration(bucket, 'cors', 'NoSuchCORSConfiguration');
+    if (xml === undefined) return undefined;
+    const all = (rule: string, tag: string) => elements(rule, tag).map(decodeEntities);
+    return {
+      rules: elements(xml, 'CORSRule').map((rule) => {
+        const maxAge = text(rule, 'MaxAgeSeconds');
+        return {
+          id: text(rule, 'ID'),
+          allowedOrigins: all(rule, 'AllowedOrigin'),
+          allowedMethods: all(rule, 'AllowedMethod'),
+          allowedHeaders: all(rule, 'AllowedHeader'),
+          exposeHeaders: all(rule, 'ExposeHeader'),
+          maxAgeSeconds: maxAge === undefined ? undefined : Number(maxAge),
+        };
+      }),
+    };
+  }
+
+  /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketCors.html */
+  async putBucketCors(bucket: string, cors: StoredRules<CorsRule>): Promise<void> {
+    const rules = cors.rules.map((rule) =>
+      [
+        '<CORSRule>',
+        rule.id === undefined ? '' : element('ID', rule.id),
+        ...rule.allowedOrigins.map((origin) => element('AllowedOrigin', origin)),
+        ...rule.allowedMethods.map((method) => element('AllowedMethod', method)),
+        ...rule.allowedHeaders.map((header) => element('AllowedHeader', header)),
+        ...rule.exposeHeaders.map((header) => element('ExposeHeader', header)),
+        rule.maxAgeSeconds === undefined ? '' : element('MaxAgeSeconds', String(rule.maxAgeSeconds)),
+        '</CORSRule>',
+      ].join(''),
+    );
+    await this.#putConfiguration(
+      bucket,
+      'cors',
+      `<CORSConfiguration xmlns="${S3_XMLNS}">${rules.join('')}</CORSConfiguration>`,
+    );
+  }
+
+  async getBucketLifecycle(bucket: string): Promise<StoredRules<LifecycleRule> | undefined> {
+    const xml = await this.#getConfiguration(bucket, 'lifecycle', 'NoSuchLifecycleConfiguration');
+    if (xml === undefined) return undefined;
+    return {
+      rules: elements(xml, 'Rule').map((rule) => {
+        const [abort] = elements(rule, 'AbortIncompleteMultipartUpload');
+        const days = abort === undefined ? undefined : text(abort, 'DaysAfterInitiation');
+        return {
+          id: text(rule, 'ID'),
+          enabled: text(rule, 'Status') === 'Enabled',
+          prefix: lifecyclePrefix(rule),
+          abortIncompleteUploadsAfterDays: days === undefined ? undefined : Number(days),
+          source: rule,
+        };
+      }),
+    };
+  }
+
+  /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html */
+  async putBucketLifecycle(bucket: string, lifecycle: StoredRules<LifecycleRule>): Promise<void> {
+    // Another rule goes back as the server sent it (the inner XML of its <Rule>).
+    const rules = lifecycle.rules.map((rule) =>
+      typeof rule.source === 'string'
+        ? `<Rule>${rule.source}</Rule>`
+        : [
+            '<Rule>',
+            rule.id === undefined ? '' : element('ID', rule.id),
+            `<Filter>${element('Prefix', rule.prefix ?? '')}</Filter>`,
+            element('Status', rule.enabled ? 'Enabled' : 'Disabled'),
+            rule.abortIncompleteUploadsAfterDays === undefined
+              ? ''
+              : `<AbortIncompleteMultipartUpload>${element('DaysAfterInitiation', String(rule.abortIncompleteUploadsAfterDays))}</AbortIncompleteMultipartUpload>`,
+            '</Rule>',
+          ].join(''),
+    );
+    await this.#putConfiguration(
+      bucket,
+      'lifecycle',
+      `<LifecycleConfiguration xmlns="${S3_XMLNS}">${rules.join('')}</LifecycleConfiguration>`,
+    );
+  }
+
+  /** A bucket subresource (`?cors`, `?lifecycle`) as XML; undefined when the server answers `missing`. */
+  #getConfiguration(bucket: string, query: string, missing: string): Promise<string | undefined> {
+    return unlessCode(this.#text({ method: 'GET', bucketName: bucket, query }), missing, minioErrorFacts);
+  }
+
+  /** A bucket subresource PUT (`?cors`, `?lifecycle`), with the Content-MD5 S3 requires of it. */
+  async #putConfiguration(bucket: string, query: string, xml: string): Promise<void> {
+    const body = Buffer.from(xml, 'utf8');
+    const headers = { 'Content-Type': 'application/xml', ...bodyHeaders(body) };
+    (await this.#request({ method: 'PUT', bucketName: bucket, query, headers }, body, [200, 204])).resume();
+  }
+
   /**
    * MinIO's probes, unsigned: `GET /minio/health/live` (the process runs), then
    * `GET /minio/health/cluster` (the cluster has write quorum: 200, else 503; a single
@@ -491,6 +586,22 @@ function dateOf(value: string | undefined): Date | undefined {
 /** SigV4 query encoding: everything but RFC 3986 unreserved characters. */
 function queryEscape(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function element(tag: string, value: string): string {
+  return `<${tag}>${xmlEscape(value)}</${tag}>`;
+}
+
+const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+/** A lifecycle rule's key prefix: '' for the whole bucket, undefined for another filter (tags, sizes). */
+function lifecyclePrefix(rule: string): string | undefined {
+  const [filter] = elements(rule, 'Filter');
+  if (filter === undefined) {
+    // `<Filter/>`, or the older form with <Prefix> directly in the rule.
+    return /<Filter\s*\/>/.test(rule) ? '' : (text(rule, 'Prefix') ?? '');
+  }
+  return /<(And|Tag|ObjectSize)/.test(filter) ? undefined : (text(filter, 'Prefix') ?? '');
 }
 
 function xmlEscape(value: string): string {

@@ -5,7 +5,7 @@
  * in docs/s3.md all come from `S3_OPTIONS`. Checks across options are in client.ts.
  */
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { checkBucketOption, parsePolicyHooks } from '../../src/buckets.js';
+import { bucketRuleOptions, checkBucketOption, parsePolicyHooks } from '../../src/buckets.js';
 import { configError } from '../../src/env.js';
 import { conditionalWritesOption } from '../../src/object-store/conditional.js';
 import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, parseExternalEndpoint } from '../../src/object-store.js';
@@ -150,6 +150,15 @@ export const S3_OPTIONS = defineOptions('s3', {
     default: false,
     env: 'S3_ALLOW_ANONYMOUS_LIST',
     doc: 'public buckets also let anonymous users list their keys',
+  }),
+  /** stowage's bucket rules: CORS for browser uploads, and the abort of incomplete uploads (src/buckets.ts). */
+  ...bucketRuleOptions({
+    corsOrigins: 'S3_CORS_ORIGINS',
+    corsMethods: 'S3_CORS_METHODS',
+    corsHeaders: 'S3_CORS_HEADERS',
+    corsExposeHeaders: 'S3_CORS_EXPOSE_HEADERS',
+    corsMaxAgeSeconds: 'S3_CORS_MAX_AGE_SECONDS',
+    abortIncompleteUploadsAfterDays: 'S3_ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS',
   }),
   /** Create the bucket (with its policy) before the first save when it is missing; once per storage. */
   bucketCheckOnSave: option.boolean({

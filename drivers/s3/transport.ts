@@ -8,12 +8,15 @@ import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   ChecksumAlgorithm,
+  type CORSRule,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectCommand,
+  GetBucketCorsCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetBucketPolicyCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
@@ -23,13 +26,18 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutBucketCorsCommand,
+  PutBucketLifecycleConfigurationCommand,
+  type PutBucketLifecycleConfigurationCommandInput,
   PutBucketPolicyCommand,
   PutObjectCommand,
   type S3Client,
+  type LifecycleRule as SdkLifecycleRule,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { CorsRule, LifecycleRule, StoredRules } from '../../src/buckets.js';
 import type { HealthStatus } from '../../src/driver.js';
 import type {
   Conditions,
@@ -378,6 +386,81 @@ export class S3Transport implements ObjectTransport {
     );
   }
 
+  async getBucketCors(bucket: string): Promise<StoredRules<CorsRule> | undefined> {
+    const output = await unlessCode(
+      this.#client.send(new GetBucketCorsCommand({ Bucket: bucket })),
+      'NoSuchCORSConfiguration',
+      s3ErrorFacts,
+    );
+    if (output === undefined) return undefined;
+    return {
+      rules: (output.CORSRules ?? []).map((rule) => ({
+        id: rule.ID,
+        allowedOrigins: rule.AllowedOrigins ?? [],
+        allowedMethods: rule.AllowedMethods ?? [],
+        allowedHeaders: rule.AllowedHeaders ?? [],
+        exposeHeaders: rule.ExposeHeaders ?? [],
+        maxAgeSeconds: rule.MaxAgeSeconds,
+      })),
+    };
+  }
+
+  async putBucketCors(bucket: string, cors: StoredRules<CorsRule>): Promise<void> {
+    const rules = cors.rules.map(
+      (rule): CORSRule => ({
+        ID: rule.id,
+        AllowedOrigins: rule.allowedOrigins,
+        AllowedMethods: rule.allowedMethods,
+        AllowedHeaders: rule.allowedHeaders,
+        ExposeHeaders: rule.exposeHeaders,
+        MaxAgeSeconds: rule.maxAgeSeconds,
+      }),
+    );
+    await this.#client.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: rules } }));
+  }
+
+  async getBucketLifecycle(bucket: string): Promise<StoredRules<LifecycleRule> | undefined> {
+    const output = await unlessCode(
+      this.#client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })),
+      'NoSuchLifecycleConfiguration',
+      s3ErrorFacts,
+    );
+    if (output === undefined) return undefined;
+    return {
+      rules: (output.Rules ?? []).map((rule) => ({
+        id: rule.ID,
+        enabled: rule.Status === 'Enabled',
+        prefix: prefixOf(rule),
+        abortIncompleteUploadsAfterDays: rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation,
+        source: rule,
+      })),
+      source: { TransitionDefaultMinimumObjectSize: output.TransitionDefaultMinimumObjectSize },
+    };
+  }
+
+  async putBucketLifecycle(bucket: string, lifecycle: StoredRules<LifecycleRule>): Promise<void> {
+    const rules = lifecycle.rules.map(
+      (rule): SdkLifecycleRule =>
+        (rule.source as SdkLifecycleRule | undefined) ?? {
+          ID: rule.id,
+          Status: rule.enabled ? 'Enabled' : 'Disabled',
+          Filter: { Prefix: rule.prefix ?? '' },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: rule.abortIncompleteUploadsAfterDays },
+        },
+    );
+    // Sent back as the server gave it: a bucket's own choice is not reset to the default.
+    const { TransitionDefaultMinimumObjectSize } = (lifecycle.source ?? {}) as {
+      TransitionDefaultMinimumObjectSize?: SdkTransitionDefault;
+    };
+    await this.#client.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: bucket,
+        LifecycleConfiguration: { Rules: rules },
+        TransitionDefaultMinimumObjectSize,
+      }),
+    );
+  }
+
   /** HeadBucket, abandoned after `timeoutMs`: whether the bucket answers, and how fast. */
   async health(bucket: string, timeoutMs: number): Promise<HealthStatus> {
     const started = performance.now();
@@ -487,4 +570,13 @@ function withoutChecksums(command: PutObjectCommand | UploadPartCommand): void {
     }) as never,
     { relation: 'after', toMiddleware: 'flexibleChecksumsMiddleware', name: 'stowageUnsummedPresign' },
   );
+}
+
+type SdkTransitionDefault = PutBucketLifecycleConfigurationCommandInput['TransitionDefaultMinimumObjectSize'];
+
+/** The key prefix a lifecycle rule applies to: '' for the whole bucket, undefined for another filter. */
+function prefixOf(rule: SdkLifecycleRule): string | undefined {
+  if (rule.Filter === undefined) return rule.Prefix ?? '';
+  const { Prefix, ...others } = rule.Filter;
+  return Object.values(others).some((value) => value !== undefined) ? undefined : (Prefix ?? '');
 }

@@ -10,10 +10,15 @@ import { Readable } from 'node:stream';
 import {
   type BucketAdmin,
   type BucketPlan,
+  type BucketRules,
+  type CorsRule,
   ensureBucket,
   type InitializeReport,
   initializeBuckets,
   initializeOnce,
+  type LifecycleRule,
+  type RuleKind,
+  type StoredRules,
 } from '../buckets.js';
 import type {
   Capabilities,
@@ -441,6 +446,22 @@ function bucketAdmin(requests: Requests): BucketAdmin {
     getPolicy: (bucket) => on(bucket).send(undefined, 'getBucketPolicy', bucket),
     setPolicy: (bucket, policy) => on(bucket).send(undefined, 'putBucketPolicy', bucket, policy),
     deletePolicy: (bucket) => on(bucket).send(undefined, 'deleteBucketPolicy', bucket),
+    getRules: <K extends RuleKind>(kind: K, bucket: string) => {
+      const get =
+        kind === 'cors'
+          ? on(bucket).send(undefined, 'getBucketCors', bucket)
+          : on(bucket).send(undefined, 'getBucketLifecycle', bucket);
+      return get as Promise<StoredRules<BucketRules[K]> | undefined>;
+    },
+    putRules: async (kind, bucket, rules) => {
+      const put =
+        kind === 'cors'
+          ? on(bucket).send(undefined, 'putBucketCors', bucket, rules as StoredRules<CorsRule>)
+          : on(bucket).send(undefined, 'putBucketLifecycle', bucket, rules as StoredRules<LifecycleRule>);
+      await put.catch((error: unknown) => {
+        throw refusedRule(on(bucket), kind, error);
+      });
+    },
   };
 }
 
@@ -448,6 +469,27 @@ function bucketAdmin(requests: Requests): BucketAdmin {
 function conditionalSetting(driver: string): string {
   return `conditionalWrites: false (${driver.toUpperCase()}_CONDITIONAL_WRITES=false)`;
 }
+
+/**
+ * A bucket configuration refused with 400 (MinIO answers MalformedXML/InvalidArgument to
+ * a lifecycle rule that only aborts incomplete uploads, which S3 accepts) is a rule this
+ * server will not keep: UNSUPPORTED, so that `initializeBuckets` reports it. Anything
+ * else stays the error it is.
+ */
+function refusedRule(requests: Requests, kind: string, error: unknown): StorageError {
+  const mapped = requests.map(error);
+  const { code, status } = requests.facts(mapped.cause ?? error);
+  // minio-js's errors carry the code but not the status.
+  if (status !== 400 && !(code !== undefined && REFUSALS.has(code))) return mapped;
+  return new StorageError(
+    'UNSUPPORTED',
+    `${requests.transport.driver}: the server at ${requests.transport.endpoint} refuses stowage's ${kind} rule for bucket ${requests.bucket} (${code ?? 'HTTP 400'}), though S3 accepts it.`,
+    { cause: error },
+  );
+}
+
+/** The 400 answers of a server refusing a configuration document it does not accept. */
+const REFUSALS = new Set(['MalformedXML', 'InvalidArgument', 'InvalidRequest']);
 
 function fileStat(name: string, head: ObjectHead): FileStat {
   const { size, lastModified, etag, contentType, cacheControl, contentDisposition, metadata } = head;

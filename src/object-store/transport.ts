@@ -13,6 +13,7 @@
  * transport must not make a request that `RETRY` calls idempotent non-idempotent.
  */
 import type { Readable } from 'node:stream';
+import type { CorsRule, LifecycleRule, StoredRules } from '../buckets.js';
 import type { HealthStatus } from '../driver.js';
 import type { ErrorFacts, ErrorRule } from '../s3-errors.js';
 
@@ -239,6 +240,17 @@ export interface ObjectTransport {
   putBucketPolicy(bucket: string, policy: string): Promise<void>;
   /** Resolves when there was no policy. */
   deleteBucketPolicy(bucket: string): Promise<void>;
+  /** GetBucketCors; undefined when the bucket has none (NoSuchCORSConfiguration). */
+  getBucketCors(bucket: string): Promise<StoredRules<CorsRule> | undefined>;
+  /** PutBucketCors: replaces the bucket's CORS rules. */
+  putBucketCors(bucket: string, cors: StoredRules<CorsRule>): Promise<void>;
+  /** GetBucketLifecycleConfiguration; undefined when the bucket has none (NoSuchLifecycleConfiguration). */
+  getBucketLifecycle(bucket: string): Promise<StoredRules<LifecycleRule> | undefined>;
+  /**
+   * PutBucketLifecycleConfiguration: replaces the bucket's rules, each rule with a
+   * `source` written back as the server sent it, the others built from their fields.
+   */
+  putBucketLifecycle(bucket: string, lifecycle: StoredRules<LifecycleRule>): Promise<void>;
 
   /** One liveness probe of the server (or bucket), abandoned after `timeoutMs`; never rejects. */
   health(bucket: string, timeoutMs: number): Promise<HealthStatus>;
@@ -289,5 +301,10 @@ export const RETRY: { readonly [K in Request]: RetryClass } = {
   getBucketPolicy: 'idempotent',
   putBucketPolicy: 'idempotent',
   deleteBucketPolicy: 'idempotent',
+  // A whole configuration computed before the request: sending it again changes nothing.
+  getBucketCors: 'idempotent',
+  putBucketCors: 'idempotent',
+  getBucketLifecycle: 'idempotent',
+  putBucketLifecycle: 'idempotent',
   health: 'once',
 };

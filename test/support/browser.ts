@@ -64,6 +64,21 @@ export async function launchChromium(executablePath?: string): Promise<Browser> 
   return browser;
 }
 
+/** The operating-system process id of a launched Chromium (its browser process, asked over CDP). */
+export async function browserProcessId(browser: Browser): Promise<number> {
+  const session = await browser.newBrowserCDPSession();
+  try {
+    const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as {
+      processInfo: Array<{ type: string; id: number }>;
+    };
+    const main = processInfo.find((process) => process.type === 'browser');
+    if (!main) throw new Error('Chromium named no browser process');
+    return main.id;
+  } finally {
+    await session.detach();
+  }
+}
+
 /** Starts the application origin: the page at `/`, the module at `/browser/*.js`, `routes` as POST endpoints. */
 export async function appServer(routes: Record<string, Route> = {}): Promise<AppServer> {
   const table = new Map(Object.entries(routes));

@@ -20,7 +20,7 @@ import {
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
@@ -28,7 +28,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { fetchFresh } from '../../contracts/context.js';
 import { HOSTILE_NAMES } from '../../contracts/index.js';
 import type { Capabilities } from '../../src/driver.js';
-import { adminClient, randomBucket, removeBucket } from './object-stores.js';
+import { adminClient, randomBucket, removeBucket, sdkAdminClient } from './object-stores.js';
 import type { S3ServerInfo } from './servers.js';
 
 /** What a server honours; each entry is measured by the probe of the same name below. */
@@ -131,14 +131,7 @@ export function contractSkips(features: ServerFeatures): Record<string, string> 
 
 /** Measures every entry of ServerFeatures on `server`, in a bucket of its own that it removes. */
 export async function probeFeatures(server: S3ServerInfo): Promise<Measured> {
-  const client = new S3Client({
-    endpoint: server.endpoint,
-    region: server.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = sdkAdminClient(server);
   const bucket = randomBucket('probe');
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   const probe: Probe = { client, bucket, server };

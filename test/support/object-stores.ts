@@ -4,6 +4,7 @@
  * that sees what stowage hides (reservations, incomplete multipart uploads).
  */
 import { randomBytes } from 'node:crypto';
+import { S3Client } from '@aws-sdk/client-s3';
 import { Client } from 'minio';
 import { createMinioStorage, createMinioTransport, type MinioOptions } from '../../drivers/minio/index.js';
 import { decodeEntities, elements, text } from '../../drivers/minio/xml.js';
@@ -27,6 +28,8 @@ export interface SharedOptions {
   privateBuckets?: string[] | undefined;
   externalEndpoint?: string | undefined;
   consistencyCheckOnStart?: boolean | undefined;
+  /** The page origins `initializeBuckets` gives a CORS rule (where the server keeps one). */
+  corsOrigins?: string[] | undefined;
 }
 
 /** A storage on `server` with the MinIO or the S3 driver. */
@@ -114,6 +117,18 @@ export function adminClient(server: S3ServerInfo): Client {
     secretKey: server.secretKey,
     region: server.region,
     transport: createMinioTransport({ useHttps: url.protocol === 'https:' }),
+  });
+}
+
+/** An AWS SDK client straight to the server, for checks independent of both drivers. */
+export function sdkAdminClient(server: S3ServerInfo): S3Client {
+  return new S3Client({
+    endpoint: server.endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
 

@@ -1,8 +1,8 @@
 /**
  * Everything that runs on an S3 server other than the single MinIO process, for both
  * object-store drivers: the server's gap table checked against the probes, the contract
- * suite, the security suite and the races. A server's test file declares its table and
- * calls `serverSuites()`; nothing is retyped per server.
+ * suite, the security suite, the races and stowage's bucket rules. A server's test file
+ * declares its table and calls `serverSuites()`; nothing is retyped per server.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,6 +10,7 @@ import { storageContract } from '../../contracts/index.js';
 import { createMinioStorage } from '../../drivers/minio/index.js';
 import { createS3Storage } from '../../drivers/s3/index.js';
 import type { Storage } from '../../src/storage.js';
+import { bucketRulesSuite, ruleSupport } from './bucket-rules-suite.js';
 import { contractOverrides, contractSkips, probeFeatures, type ServerFeatures } from './features.js';
 import { adminClient, minioConnection, randomBucket, removeBucket, s3Connection } from './object-stores.js';
 import { raceSuite, reportFigures } from './race-suite.js';
@@ -42,6 +43,7 @@ export function serverSuites(subject: ServerUnderTest): void {
   const figures: string[] = [];
   for (const factory of serverTargets(subject.server, 'races', subject.on)) raceSuite(factory, figures);
   reportFigures(`races on ${subject.on}`, figures);
+  bucketRulesSuite(subject.on, subject.server, ruleSupport(subject.features));
 }
 
 /** The one test that keeps the table honest: it is exactly what the probes measure on the server. */

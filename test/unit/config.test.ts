@@ -159,6 +159,10 @@ const INVALID: Record<DriverName, Case[]> = {
     ...numbers('MINIO_HEALTH_TIMEOUT_MS', '0', '1e9', 'x'),
     ...numbers('MINIO_ENDPOINTS', 'minio:99999', 'ftp://minio:21'),
     ...numbers('MINIO_MAX_ATTEMPTS', '0', '11', '2.5', 'many'),
+    ...numbers('MINIO_CORS_ORIGINS', 'app.example.com', 'https://app.example.com/path', 'https://*.*.example.com'),
+    ...numbers('MINIO_CORS_METHODS', 'GET,PATCH'),
+    ...numbers('MINIO_CORS_MAX_AGE_SECONDS', '-1', '1.5', 'x'),
+    ...numbers('MINIO_ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS', '-1', '1.5', '36501', 'x'),
   ],
   s3: [
     [{ S3_BUCKET: undefined }, ['S3_BUCKET']],
@@ -189,6 +193,10 @@ const INVALID: Record<DriverName, Case[]> = {
     ...numbers('S3_ENDPOINTS', 'ftp://minio:21', 'not a url'),
     ...numbers('S3_HEALTH_TIMEOUT_MS', '0', '1e9', 'x'),
     ...numbers('AWS_MAX_ATTEMPTS', '0', '11', 'x'),
+    ...numbers('S3_CORS_ORIGINS', 'app.example.com', 'https://app.example.com/path', 'https://*.*.example.com'),
+    ...numbers('S3_CORS_METHODS', 'GET,PATCH'),
+    ...numbers('S3_CORS_MAX_AGE_SECONDS', '-1', '1.5', 'x'),
+    ...numbers('S3_ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS', '-1', '1.5', '36501', 'x'),
     [
       { AWS_SESSION_TOKEN: 'token', AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined },
       ['AWS_SESSION_TOKEN'],
@@ -206,6 +214,10 @@ const FREE_FORM: Record<string, string> = {
   STORAGE_FS_STATIC_LOCATION: 'any directory path (created on first write)',
   MINIO_REGION: 'any region name the server accepts',
   AWS_REGION: 'any region name the server accepts',
+  MINIO_CORS_HEADERS: 'header names (or *), passed to the CORS rule as given',
+  MINIO_CORS_EXPOSE_HEADERS: 'header names, passed to the CORS rule as given',
+  S3_CORS_HEADERS: 'header names (or *), passed to the CORS rule as given',
+  S3_CORS_EXPOSE_HEADERS: 'header names, passed to the CORS rule as given',
 };
 
 const VARIABLE_NAME = /['"]((?:STORAGE|MINIO|AWS|S3)_[A-Z0-9_]*[A-Z0-9])['"]/g;

@@ -22,7 +22,7 @@ async function initBuckets(context: CliContext): Promise<void> {
   const driver = storage.driver.name;
   // Deploy scripts run init-buckets whatever the driver, so "no buckets" is a success.
   if (!storage.capabilities.bucketManagement) {
-    const empty: InitializeReport = { created: [], policySet: [], policyRemoved: [], unchanged: [] };
+    const empty: InitializeReport = { created: [], policySet: [], policyRemoved: [], unchanged: [], rules: [] };
     context.result({ driver, bucketManagement: false, ...empty }, () => [
       `The ${driver} driver has no buckets: nothing to initialise.`,
     ]);
@@ -40,7 +40,12 @@ function describeReport(report: InitializeReport): string[] {
     ['unchanged', report.unchanged],
   ];
   const lines = sections.filter(([, buckets]) => buckets.length > 0).map(([what, b]) => `${what}: ${b.join(', ')}`);
-  return lines.length > 0 ? lines : ['no buckets are configured'];
+  if (lines.length === 0) return ['no buckets are configured'];
+  for (const { bucket, kind, status, rule, reason, advice } of report.rules) {
+    if (status === 'not-kept') lines.push(`${kind} rule NOT KEPT on ${bucket}: ${reason} Instead: ${advice}.`);
+    else lines.push(`${kind} rule ${status} on ${bucket}: ${rule}`);
+  }
+  return lines;
 }
 
 export function healthCommand(program: Command, run: Run): void {
