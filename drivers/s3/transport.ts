@@ -31,6 +31,7 @@ import {
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { HealthStatus } from '../../src/driver.js';
+import { type AwsChunkedStream, awsChunkedHeaders } from '../../src/object-store/aws-chunked.js';
 import type {
   Conditions,
   ListPage,
@@ -43,6 +44,7 @@ import type {
   PostPolicy,
   SignedPost,
   SignedPutRequest,
+  StreamedPut,
   UploadedPart,
   UploadPage,
 } from '../../src/object-store/transport.js';
@@ -65,6 +67,8 @@ export interface S3TransportParts {
    */
   expectContinue: boolean;
 }
+
+const EMPTY = new Uint8Array(0);
 
 export class S3Transport implements ObjectTransport {
   readonly driver = 's3';
@@ -128,6 +132,28 @@ export class S3Transport implements ObjectTransport {
     });
     if (this.#expectContinue && conditions.ifNoneMatch && body.length > 0) withExpectContinue(command);
     return (await this.#client.send(command)).ETag ?? '';
+  }
+
+  async putStream(
+    bucket: string,
+    key: string,
+    body: AwsChunkedStream,
+    length: number,
+    attributes: ObjectAttributes,
+    conditions: Conditions,
+  ): Promise<StreamedPut> {
+    const command = new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      // Replaced by `body` once the SDK's checksum step has passed (withChunkedBody).
+      Body: EMPTY,
+      ...attributeInput(attributes),
+      IfNoneMatch: conditions.ifNoneMatch ? '*' : undefined,
+      IfMatch: conditions.ifMatch,
+    });
+    withChunkedBody(command, body, length);
+    const output = await this.#client.send(command);
+    return { etag: output.ETag ?? '', checksum: output.ChecksumCRC32 };
   }
 
   async delete(bucket: string, key: string, conditions: Conditions): Promise<void> {
@@ -456,6 +482,31 @@ function withUnsignedPayload(command: UploadPartCommand): void {
       return next(args);
     },
     { step: 'build', name: 'stowageUnsignedPayload' },
+  );
+}
+
+/**
+ * Sends `body` (aws-chunked, its CRC32 in the trailer: src/object-store/aws-chunked.ts)
+ * as the command's body, with its headers, after the SDK's checksum step: given the
+ * stream itself, that step would frame it once more with a CRC32 of its own where
+ * checksums are on (AWS), reading the stream as soon as the request is built. The
+ * command is built with an empty body; the checksum the step computed of it is dropped.
+ * The signer takes the payload hash from `x-amz-content-sha256` as given.
+ */
+function withChunkedBody(command: PutObjectCommand, body: AwsChunkedStream, length: number): void {
+  const summed = /^(x-amz-checksum-|x-amz-sdk-checksum-algorithm$|content-length$|content-md5$)/i;
+  type Next = (args: { request: unknown }) => Promise<unknown>;
+  command.middlewareStack.addRelativeTo(
+    ((next: Next) => async (args: { request: unknown }) => {
+      const request = args.request as { headers?: Record<string, string>; body?: unknown };
+      if (request.headers) {
+        for (const name of Object.keys(request.headers)) if (summed.test(name)) delete request.headers[name];
+        Object.assign(request.headers, awsChunkedHeaders(length));
+      }
+      request.body = body;
+      return next(args);
+    }) as never,
+    { relation: 'after', toMiddleware: 'flexibleChecksumsMiddleware', name: 'stowageChunkedBody' },
   );
 }
 
