@@ -57,6 +57,8 @@ const MINIO_DEFAULT_CREDENTIAL = 'minioadmin';
  * XMinioServerNotInitialized, for seconds on a loaded machine.
  */
 const MINIO_READY_PATH = '/minio/health/cluster';
+/** How often the MinIO the tests start empties its trash of deleted objects (its default: 5m). */
+const DELETE_CLEANUP_INTERVAL = '2s';
 /**
  * Asking Docker whether it is there can hang (e.g. a DOCKER_HOST that never answers). The
  * probe also loads testcontainers in a fresh process, which takes seconds on a busy machine.
@@ -273,6 +275,11 @@ async function startMinio(binary: string): Promise<S3ServerInfo> {
         MINIO_ROOT_USER: accessKey,
         MINIO_ROOT_PASSWORD: secretKey,
         MINIO_UPDATE: 'off',
+        // A deleted object stays in the data directory's trash until MinIO's next sweep
+        // (every 5 minutes by default). The benchmark writes and deletes tens of GiB on
+        // tmpfs within that time, which filled the machine's memory until the kernel
+        // killed MinIO; swept every few seconds, the trash stays small.
+        MINIO_API_DELETE_CLEANUP_INTERVAL: DELETE_CLEANUP_INTERVAL,
       },
       readyUrl: `http://127.0.0.1:${port}${MINIO_READY_PATH}`,
       cleanup: [root],
