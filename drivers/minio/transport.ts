@@ -443,6 +443,10 @@ export class MinioTransport implements ObjectTransport {
     request.headers['x-amz-date'] = date.toISOString().replace(/[:-]|\.\d{3}/g, '');
     request.headers['x-amz-content-sha256'] = STREAMING_UNSIGNED_TRAILER;
     if (client.sessionToken) request.headers['x-amz-security-token'] = client.sessionToken;
+    // Unsigned, as the AWS SDK leaves it: Go servers move it out of the request's headers,
+    // so SeaweedFS, which signs what it sees, would find another signature.
+    const { 'transfer-encoding': transferEncoding, ...signed } = request.headers;
+    request.headers = signed;
     request.headers.authorization = signV4(
       request as Parameters<typeof signV4>[0],
       client.accessKey,
@@ -451,6 +455,7 @@ export class MinioTransport implements ObjectTransport {
       date,
       STREAMING_UNSIGNED_TRAILER,
     );
+    if (transferEncoding !== undefined) request.headers['transfer-encoding'] = transferEncoding;
     const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
       // An answer before the whole body was sent (a refused condition) wins over the broken pipe.
       pipeline(body, client.transport.request(request, resolve), (error) => error && reject(error));
