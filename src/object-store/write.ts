@@ -23,7 +23,7 @@ import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type { FileStat, WriteBody, WriteOptions } from '../driver.js';
 import { StorageError } from '../errors.js';
-import { etagMatches, isPending, multipartEtag, PENDING_METADATA, readHead } from '../object-store.js';
+import { etagMatches, isPending, multipartEtag, PENDING_METADATA, readHead, type StreamRest } from '../object-store.js';
 import { uploadInParts } from '../parts.js';
 import { backoffDelay, type RetryPolicy, sleep } from '../retry.js';
 import { mayHaveLanded } from '../s3-errors.js';
@@ -348,7 +348,7 @@ export async function release(target: WriteTarget, reservation: Reservation): Pr
 async function uploadStream(
   target: WriteTarget,
   name: string,
-  stream: Readable,
+  stream: StreamRest,
   attributes: ObjectAttributes,
   ifMatch: string | undefined,
 ): Promise<void> {
