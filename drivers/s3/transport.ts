@@ -122,14 +122,7 @@ export class S3Transport implements ObjectTransport {
   }
 
   async put(bucket: string, key: string, body: Buffer, attributes: ObjectAttributes, conditions: Conditions) {
-    const command = new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: body,
-      ...attributeInput(attributes),
-      IfNoneMatch: conditions.ifNoneMatch ? '*' : undefined,
-      IfMatch: conditions.ifMatch,
-    });
+    const command = new PutObjectCommand({ ...putInput(bucket, key, attributes, conditions), Body: body });
     if (this.#expectContinue && conditions.ifNoneMatch && body.length > 0) withExpectContinue(command);
     return (await this.#client.send(command)).ETag ?? '';
   }
@@ -142,15 +135,8 @@ export class S3Transport implements ObjectTransport {
     attributes: ObjectAttributes,
     conditions: Conditions,
   ): Promise<StreamedPut> {
-    const command = new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      // Replaced by `body` once the SDK's checksum step has passed (withChunkedBody).
-      Body: EMPTY,
-      ...attributeInput(attributes),
-      IfNoneMatch: conditions.ifNoneMatch ? '*' : undefined,
-      IfMatch: conditions.ifMatch,
-    });
+    // Body: replaced by `body` once the SDK's checksum step has passed (withChunkedBody).
+    const command = new PutObjectCommand({ ...putInput(bucket, key, attributes, conditions), Body: EMPTY });
     withChunkedBody(command, body, length);
     const output = await this.#client.send(command);
     return { etag: output.ETag ?? '', checksum: output.ChecksumCRC32 };
@@ -428,6 +414,17 @@ export class S3Transport implements ObjectTransport {
     if (this.#presigner !== this.#client) this.#presigner.destroy();
     if (this.#ownsClient) this.#client.destroy();
   }
+}
+
+/** A PutObject's input but its body. */
+function putInput(bucket: string, key: string, attributes: ObjectAttributes, conditions: Conditions) {
+  return {
+    Bucket: bucket,
+    Key: key,
+    ...attributeInput(attributes),
+    IfNoneMatch: conditions.ifNoneMatch ? '*' : undefined,
+    IfMatch: conditions.ifMatch,
+  };
 }
 
 function attributeInput(attributes: ObjectAttributes) {
