@@ -484,26 +484,25 @@ function withUnsignedPayload(command: UploadPartCommand): void {
 
 /**
  * Sends `body` (aws-chunked, its CRC32 in the trailer: src/object-store/aws-chunked.ts)
- * as the command's body, with its headers, after the SDK's checksum step: given the
- * stream itself, that step would frame it once more with a CRC32 of its own where
- * checksums are on (AWS), reading the stream as soon as the request is built. The
- * command is built with an empty body; the checksum the step computed of it is dropped.
- * The signer takes the payload hash from `x-amz-content-sha256` as given.
+ * as the command's body, with its headers, just before the request is signed: given the
+ * stream itself, the SDK's checksum step would frame it once more with a CRC32 of its
+ * own where checksums are on (AWS), reading the stream as soon as the request is built,
+ * and its retry step would print a warning to the console for a failed streaming
+ * request (it retries none; stowage retries). So the command is built with an empty
+ * body, whose checksum and Content-Length are dropped here. The signer takes the
+ * payload hash from `x-amz-content-sha256` as given.
  */
 function withChunkedBody(command: PutObjectCommand, body: AwsChunkedStream, length: number): void {
   const summed = /^(x-amz-checksum-|x-amz-sdk-checksum-algorithm$|content-length$|content-md5$)/i;
   type Next = (args: { request: unknown }) => Promise<unknown>;
   command.middlewareStack.addRelativeTo(
     ((next: Next) => async (args: { request: unknown }) => {
-      const request = args.request as { headers?: Record<string, string>; body?: unknown };
-      if (request.headers) {
-        for (const name of Object.keys(request.headers)) if (summed.test(name)) delete request.headers[name];
-        Object.assign(request.headers, awsChunkedHeaders(length));
-      }
-      request.body = body;
-      return next(args);
+      const request = args.request as { headers: Record<string, string> };
+      const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !summed.test(name)));
+      // A copy: the retry step keeps the request it passed on and looks at its body after a failure.
+      return next({ ...args, request: { ...request, headers: { ...headers, ...awsChunkedHeaders(length) }, body } });
     }) as never,
-    { relation: 'after', toMiddleware: 'flexibleChecksumsMiddleware', name: 'stowageChunkedBody' },
+    { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'stowageChunkedBody' },
   );
 }
 
