@@ -46,6 +46,8 @@ type Headers = Record<string, string>;
 
 /** The parts of minio-js's client a streamed request is built from (protected members of its TypedClient). */
 interface ClientInternals {
+  /** No credentials: requests go unsigned. */
+  anonymous: boolean;
   accessKey: string;
   secretKey: string;
   sessionToken?: string | undefined;
@@ -447,14 +449,16 @@ export class MinioTransport implements ObjectTransport {
     // so SeaweedFS, which signs what it sees, would find another signature.
     const { 'transfer-encoding': transferEncoding, ...signed } = request.headers;
     request.headers = signed;
-    request.headers.authorization = signV4(
-      request as Parameters<typeof signV4>[0],
-      client.accessKey,
-      client.secretKey,
-      this.#region,
-      date,
-      STREAMING_UNSIGNED_TRAILER,
-    );
+    if (!client.anonymous) {
+      request.headers.authorization = signV4(
+        request as Parameters<typeof signV4>[0],
+        client.accessKey,
+        client.secretKey,
+        this.#region,
+        date,
+        STREAMING_UNSIGNED_TRAILER,
+      );
+    }
     if (transferEncoding !== undefined) request.headers['transfer-encoding'] = transferEncoding;
     const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
       // An answer before the whole body was sent (a refused condition) wins over the broken pipe.
