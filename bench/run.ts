@@ -184,17 +184,19 @@ if (objectStore) {
       // The limits take every pass, as stowage and the raw SDKs do: every ratio to them is within one pass's conditions.
       const main = LINEUP.filter((c) => c.kind !== 'peer');
       const peers = LINEUP.filter((c) => c.kind === 'peer');
+      const failures = results.notes;
       results.large = await largeObjects(target, main, {
         bytes: sizes.largeBytes,
         passes: sizes.largePasses,
         prefix,
         admin,
         log,
+        failures,
       });
       // The peers' large cases only in the full run: --quick stays a smoke test of the code.
       if (!quick) {
         results.large.push(
-          ...(await largeObjects(target, peers, { bytes: sizes.largeBytes, passes: 1, prefix, admin, log })),
+          ...(await largeObjects(target, peers, { bytes: sizes.largeBytes, passes: 1, prefix, admin, log, failures })),
         );
         if (py) results.large.push(...(await largeDjango(py, target, prefix, sizes.largeBytes)));
       }
