@@ -92,6 +92,19 @@ export function saveContract(setup: ContractSetup): void {
     assert.is.not(names[1], names[0], 'the second save of the name went to another name');
   });
 
+  test('a stream shorter or longer than its declared size fails with INVALID_CONFIG and leaves nothing', async ({
+    storage,
+  }) => {
+    const size = 20 * 1024 * 1024;
+    for (const actual of [size - 1, size + 1]) {
+      const source = generatedStream(actual);
+      await rejectsWith(storage.save('sized/wrong.bin', source.stream, { size }), 'INVALID_CONFIG', `${actual} bytes`);
+      assert.not.ok(await storage.exists('sized/wrong.bin'), `${actual} bytes: nothing stored`);
+    }
+    // No reservation was left behind either: the name is free.
+    assert.is(await storage.save('sized/wrong.bin', 'ok'), 'sized/wrong.bin');
+  });
+
   test('a taken name gets a Django-style alternative; the original is untouched', async ({ storage }) => {
     const first = await storage.save('collide/report.tar.gz', 'first');
     const second = await storage.save('collide/report.tar.gz', 'second');

@@ -138,8 +138,20 @@ export class S3Transport implements ObjectTransport {
     // Body: replaced by `body` once the SDK's checksum step has passed (withChunkedBody).
     const command = new PutObjectCommand({ ...putInput(bucket, key, attributes, conditions), Body: EMPTY });
     withChunkedBody(command, body, length);
-    const output = await this.#client.send(command);
-    return { etag: output.ETag ?? '', checksum: output.ChecksumCRC32 };
+    // The SDK pipes the body without listening for its failure (the source's, such as a
+    // length other than declared): that failure ends the request, and is the answer.
+    const aborted = new AbortController();
+    let failure: unknown;
+    body.once('error', (error) => {
+      failure = error;
+      aborted.abort();
+    });
+    try {
+      const output = await this.#client.send(command, { abortSignal: aborted.signal });
+      return { etag: output.ETag ?? '', checksum: output.ChecksumCRC32 };
+    } catch (error) {
+      throw failure ?? error;
+    }
   }
 
   async delete(bucket: string, key: string, conditions: Conditions): Promise<void> {
