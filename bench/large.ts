@@ -22,6 +22,8 @@ export interface LargeOptions {
   admin: Client;
   /** Where a case that failed is said (the run goes on without its figure). */
   failures?: string[];
+  /** Runs after each contender's objects of a pass are removed (the server's trash emptied). */
+  afterRemove?: () => Promise<void>;
   log: (line: string) => void;
 }
 
@@ -78,6 +80,7 @@ export async function largeObjects(
       } finally {
         await options.admin.removeObject(target.bucket, name).catch(() => {});
         await options.admin.removeObject(target.bucket, known).catch(() => {});
+        await options.afterRemove?.();
       }
     }
   }

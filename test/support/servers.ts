@@ -36,6 +36,8 @@ export interface S3ServerInfo {
   kind: 'env' | 'minio' | 'moto' | 'testcontainers' | 'seaweedfs' | 'versitygw' | 'minio-cluster';
   /** Stops the server (nothing to stop for `env`); a later s3Server()/motoServer() call starts a new one. */
   stop(): Promise<void>;
+  /** Where a MinIO binary started here keeps its data (kind `minio`); undefined for the others. */
+  dataDir?: string | undefined;
 }
 
 /** `s3`: MinIO (or the server in STOWAGE_TEST_S3_ENDPOINT); `moto`: moto's S3 server. */
@@ -250,9 +252,11 @@ async function findMinio(attempts: string[]): Promise<string | undefined> {
 async function startMinio(binary: string): Promise<S3ServerInfo> {
   const accessKey = `stowage-${randomBytes(4).toString('hex')}`;
   const secretKey = randomBytes(16).toString('hex');
+  let dataDir: string | undefined;
   const server = await startWithFreePort('MinIO', binary, async (port) => {
     // Data and certificates both live in the temporary directory, so $HOME/.minio is never touched.
     const root = await mkdtemp(join(tmpdir(), 'stowage-minio-'));
+    dataDir = join(root, 'data');
     await mkdir(join(root, 'data'));
     let consolePort = await freePort();
     while (consolePort === port) consolePort = await freePort();
@@ -276,16 +280,16 @@ async function startMinio(binary: string): Promise<S3ServerInfo> {
         MINIO_ROOT_PASSWORD: secretKey,
         MINIO_UPDATE: 'off',
         // A deleted object stays in the data directory's trash until MinIO's next sweep
-        // (every 5 minutes by default). The benchmark writes and deletes tens of GiB on
-        // tmpfs within that time, which filled the machine's memory until the kernel
-        // killed MinIO; swept every few seconds, the trash stays small.
+        // (every 5 minutes by default): swept every few seconds, it stays small. The
+        // benchmark, which writes and deletes tens of GiB on tmpfs faster than MinIO
+        // sweeps even then, also empties it itself (bench/server.ts).
         MINIO_API_DELETE_CLEANUP_INTERVAL: DELETE_CLEANUP_INTERVAL,
       },
       readyUrl: `http://127.0.0.1:${port}${MINIO_READY_PATH}`,
       cleanup: [root],
     });
   });
-  return { ...server, accessKey, secretKey, region: REGION, kind: 'minio' };
+  return { ...server, accessKey, secretKey, region: REGION, kind: 'minio', dataDir };
 }
 
 async function startMinioContainer(attempts: string[]): Promise<S3ServerInfo | undefined> {
