@@ -106,12 +106,14 @@ async function write(target: WriteTarget, name: string, body: WriteBody, options
 
 /**
  * The largest body of known length sent as one streamed PUT (`putStreamed`); longer ones
- * go in parts. One PUT spends less client CPU than parts (no copy into part buffers, one
- * request) and was as fast or faster up to 1 GiB on MinIO (docs/benchmarks.md), but it
- * cannot be resent: a connection lost in its middle fails the save, where a multipart
- * upload resends one part. 1 GiB bounds what such a failure costs.
+ * go in parts. One PUT spends less client CPU and memory than parts (no copy into part
+ * buffers, one request), but the server verifies one aws-chunked stream on one core where
+ * two parts in flight use two: on an idle 2-core machine with MinIO (docs/benchmarks.md)
+ * the streamed PUT was level with parts or faster at 64 MiB, and slower at 256 MiB and
+ * 1 GiB (0.76× to 0.81×). It cannot be resent either: a connection lost in its middle
+ * fails the save, where a multipart upload resends one part.
  */
-export const STREAMED_PUT_LIMIT = 1024 * 1024 * 1024;
+export const STREAMED_PUT_LIMIT = 64 * 1024 * 1024;
 
 /**
  * Whether a stream of `size` bytes goes as one streamed PUT: its length is known, it is
