@@ -20,6 +20,10 @@ export interface LargeOptions {
   prefix: string;
   /** Removes what a case stored. */
   admin: Client;
+  /** Where a case that failed is said (the run goes on without its figure). */
+  failures?: string[];
+  /** Runs after each contender's objects of a pass are removed (the server's trash emptied). */
+  afterRemove?: () => Promise<void>;
   log: (line: string) => void;
 }
 
@@ -59,7 +63,14 @@ export async function largeObjects(
           // The read reads what the length-unknown save stored.
           const caseName = direction === 'save-known' ? known : name;
           const spec = { contender: contender.id, target, name: caseName, bytes: options.bytes, direction };
-          const measure = await runCase(spec);
+          const measure = await runCase(spec).catch((error: unknown) => {
+            // One failing case is a finding of the run, not the end of it.
+            const why = firstLine(error);
+            options.failures?.push(`large objects: ${contender.label}, ${direction} failed (no figure): ${why}`);
+            options.log(`  ${contender.label.padEnd(32)} ${direction.padEnd(10)} failed: ${why}`);
+            return undefined;
+          });
+          if (measure === undefined) continue;
           const key = `${contender.id}:${direction}`;
           measured.set(key, [...(measured.get(key) ?? []), measure]);
           options.log(
@@ -69,15 +80,15 @@ export async function largeObjects(
       } finally {
         await options.admin.removeObject(target.bucket, name).catch(() => {});
         await options.admin.removeObject(target.bucket, known).catch(() => {});
+        await options.afterRemove?.();
       }
     }
   }
   const results: LargeResult[] = [];
   for (const contender of contenders) {
     for (const direction of LARGE_DIRECTIONS) {
-      results.push(
-        largeResult(contender.id, direction, options.bytes, measured.get(`${contender.id}:${direction}`) ?? []),
-      );
+      const runs = measured.get(`${contender.id}:${direction}`);
+      if (runs) results.push(largeResult(contender.id, direction, options.bytes, runs));
     }
   }
   return results;
@@ -129,4 +140,11 @@ function mbps(bytes: number, ms: number): number {
 
 function growth(measure: LargeMeasure): number {
   return (measure.peakRss - measure.baselineRss) / MiB;
+}
+
+/** The last line of a failed case's error (the child's stderr ends with it), without the stack. */
+function firstLine(error: unknown): string {
+  const { stderr, message } = error as { stderr?: string; message?: string };
+  const lines = (stderr || message || String(error)).split('\n').map((line) => line.trim());
+  return lines.find((line) => /^(\w*Error|Error)\b/.test(line)) ?? lines.find(Boolean) ?? 'failed';
 }

@@ -60,14 +60,15 @@ export async function smallObjects(
   try {
     for (const concurrency of options.concurrencies) {
       const totals = new Map<ContenderId, Record<Phase, number>>();
-      const cpu = new Map<ContenderId, Record<Phase, number>>();
+      /** CPU microseconds per operation of each block: the figure is their median. */
+      const cpu = new Map<ContenderId, Record<Phase, number[]>>();
       /** Operations per second of each block, per contender and phase: the figure is their median. */
       const rates = new Map<ContenderId, Record<Phase, number[]>>();
       for (const contender of contenders) {
         const session = sessions.get(contender.id) as Session;
         await runBlock(session, names(options.prefix, contender.id, concurrency, 'warmup', WARMUP), body, concurrency);
         totals.set(contender.id, { save: 0, read: 0, exists: 0, delete: 0 });
-        cpu.set(contender.id, { save: 0, read: 0, exists: 0, delete: 0 });
+        cpu.set(contender.id, { save: [], read: [], exists: [], delete: [] });
         rates.set(contender.id, { save: [], read: [], exists: [], delete: [] });
       }
       const perBlock = Math.ceil(options.count / options.blocks);
@@ -79,11 +80,11 @@ export async function smallObjects(
           const keys = names(options.prefix, contender.id, concurrency, `b${block}`, size);
           const { ms, cpuMicros } = await runBlock(session, keys, body, concurrency);
           const total = totals.get(contender.id) as Record<Phase, number>;
-          const cpuTotal = cpu.get(contender.id) as Record<Phase, number>;
+          const cpuPerOp = cpu.get(contender.id) as Record<Phase, number[]>;
           const rate = rates.get(contender.id) as Record<Phase, number[]>;
           for (const phase of PHASES) {
             total[phase] += ms[phase];
-            cpuTotal[phase] += cpuMicros[phase];
+            cpuPerOp[phase].push(cpuMicros[phase] / size);
             rate[phase].push((size * 1000) / ms[phase]);
           }
         }
@@ -99,7 +100,7 @@ export async function smallObjects(
           ),
           ms: mapPhases((phase) => round(ms[phase], 1)),
           cpuMicrosPerOp: mapPhases((phase) =>
-            round((cpu.get(contender.id) as Record<Phase, number>)[phase] / options.count, 0),
+            round(median((cpu.get(contender.id) as Record<Phase, number[]>)[phase]), 0),
           ),
         };
         results.push(result);

@@ -77,6 +77,34 @@ export function saveContract(setup: ContractSetup): void {
     assert.is(read.sha256, source.digest());
   });
 
+  test('streams 64 MiB of a known length (one streamed PUT on object stores), byte for byte; taken names move on', async ({
+    storage,
+  }) => {
+    const names: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const source = generatedStream(LARGE_STREAM_BYTES);
+      names.push(await storage.save('large/known.bin', source.stream, { size: LARGE_STREAM_BYTES }));
+      assert.is(await storage.size(names[i] as string), LARGE_STREAM_BYTES);
+      const read = await hashStream((await storage.open(names[i] as string)).stream());
+      assert.is(read.sha256, source.digest(), names[i]);
+    }
+    assert.is(names[0], 'large/known.bin');
+    assert.is.not(names[1], names[0], 'the second save of the name went to another name');
+  });
+
+  test('a stream shorter or longer than its declared size fails with INVALID_CONFIG and leaves nothing', async ({
+    storage,
+  }) => {
+    const size = 20 * 1024 * 1024;
+    for (const actual of [size - 1, size + 1]) {
+      const source = generatedStream(actual);
+      await rejectsWith(storage.save('sized/wrong.bin', source.stream, { size }), 'INVALID_CONFIG', `${actual} bytes`);
+      assert.not.ok(await storage.exists('sized/wrong.bin'), `${actual} bytes: nothing stored`);
+    }
+    // No reservation was left behind either: the name is free.
+    assert.is(await storage.save('sized/wrong.bin', 'ok'), 'sized/wrong.bin');
+  });
+
   test('a taken name gets a Django-style alternative; the original is untouched', async ({ storage }) => {
     const first = await storage.save('collide/report.tar.gz', 'first');
     const second = await storage.save('collide/report.tar.gz', 'second');

@@ -47,7 +47,12 @@ export type StreamHead =
    * upload copies them into its own part buffers anyway (src/parts.ts), and a joined
    * copy of the first part would be one more allocation of partSize to collect.
    */
-  | { head: undefined; rest: Readable };
+  | { head: undefined; rest: StreamRest };
+
+/** The chunks of a stream, read once; `destroy()` releases the stream when they are not all wanted. */
+export interface StreamRest extends AsyncIterable<Buffer> {
+  destroy(): void;
+}
 
 /**
  * Reads up to `limit` bytes (plus at most one chunk) from `stream`. Memory stays
@@ -56,29 +61,28 @@ export type StreamHead =
 export async function readHead(stream: Readable, limit: number): Promise<StreamHead> {
   const chunks: Buffer[] = [];
   let length = 0;
-  const iterator = stream[Symbol.asyncIterator]();
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   while (length <= limit) {
     const { value, done } = await iterator.next();
     if (done) return { head: Buffer.concat(chunks, length), rest: undefined };
-    const chunk = value as Buffer;
-    chunks.push(chunk);
-    length += chunk.length;
+    chunks.push(value);
+    length += value.length;
   }
-  async function* replay(): AsyncGenerator<Buffer> {
-    try {
-      // Handed over one by one and forgotten, so that each can be collected once used.
-      while (chunks.length > 0) yield chunks.shift() as Buffer;
-      for (;;) {
-        const { value, done } = await iterator.next();
-        if (done) return;
-        yield value as Buffer;
-      }
-    } finally {
-      // Destroying the replay early must release the source too.
-      await iterator.return?.();
-    }
-  }
-  return { head: undefined, rest: Readable.from(replay(), { objectMode: false }) };
+  // A plain iterator over the source's own, not a stream around it: no chunk is copied
+  // or buffered again on its way to the part buffers.
+  const rest: AsyncIterator<Buffer> = {
+    // Handed over one by one and forgotten, so that each can be collected once used.
+    next: () => {
+      const held = chunks.shift();
+      return held === undefined ? iterator.next() : Promise.resolve({ value: held, done: false });
+    },
+    return: async () => {
+      chunks.length = 0;
+      stream.destroy();
+      return { value: undefined, done: true };
+    },
+  };
+  return { head: undefined, rest: { [Symbol.asyncIterator]: () => rest, destroy: () => void rest.return?.() } };
 }
 
 /** How a body read resumes after a fault (see `resumableBody`). */
@@ -171,7 +175,10 @@ class ResumingBody extends Readable {
       this.push(null);
     });
     body.once('error', fail);
-    body.once('close', () => fail(Object.assign(new Error('the connection closed early'), { code: 'ECONNRESET' })));
+    // The error only when it counts: every body closes, and an Error captures a stack.
+    body.once('close', () => {
+      if (!settled) fail(Object.assign(new Error('the connection closed early'), { code: 'ECONNRESET' }));
+    });
   }
 
   async #failed(body: Readable, error: unknown): Promise<void> {

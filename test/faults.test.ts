@@ -446,6 +446,19 @@ function faults(kind: Kind, server: S3ServerInfo): void {
     rows.push({ driver: kind, fault: 'byte flipped in a single PUT', outcome: 'survived' });
   });
 
+  test('a byte flipped in a streamed PUT (length known) is refused: the save fails and leaves nothing', async () => {
+    const bytes = randomBytes(LARGE);
+    const error = await strike({ kind: 'flip', afterBytes: FLIP_AT, request: /^PUT / }, () =>
+      expectError(patient.save('flip-streamed/a.bin', new Blob([bytes])), 'UNAVAILABLE', 'damaged streamed PUT'),
+    );
+    assert.match(error.message, /damaged|checksum|digest/i);
+    await assertOnly('flip-streamed/', []);
+    // The next save of known length streams again and is stored exactly.
+    const name = await patient.save('flip-streamed/a.bin', new Blob([bytes]));
+    assert.ok((await (await patient.open(name)).bytes()).equals(bytes));
+    rows.push({ driver: kind, fault: 'byte flipped in a streamed PUT', outcome: 'failed cleanly' });
+  });
+
   test('with retries off, a byte flipped in a part fails the save and leaves nothing', async () => {
     const fault: Fault = { kind: 'flip', afterBytes: FLIP_AT, request: part(2) };
     const error = await strike(fault, () =>

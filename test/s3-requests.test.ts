@@ -16,7 +16,7 @@ import * as assert from 'uvu/assert';
 import { rejectsWith, throwsWith } from '../contracts/context.js';
 import { createS3Storage, mapS3Error, type S3Options } from '../drivers/s3/index.js';
 import { isStorageError } from '../src/errors.js';
-import { crc32Base64 } from '../src/object-store/write.js';
+import { crc32Base64 } from '../src/object-store/aws-chunked.js';
 import { createStorageFromEnv } from '../src/registry.js';
 
 const SECRET = 'spy-secret-key-do-not-print-0123456789';
@@ -385,6 +385,78 @@ checksums(
     for (const r of parts.filter((x) => x.headers['content-md5'] !== undefined)) {
       assert.is.not(r.headers['x-amz-content-sha256'], 'UNSIGNED-PAYLOAD');
     }
+  },
+);
+
+/** The payload and trailer of an aws-chunked body. */
+function unchunk(body: Buffer): { data: Buffer; trailer: string } {
+  const chunks: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = body.indexOf('\r\n', at);
+    const size = Number.parseInt(body.subarray(at, eol).toString(), 16);
+    at = eol + 2;
+    if (size === 0) return { data: Buffer.concat(chunks), trailer: body.subarray(at).toString() };
+    chunks.push(body.subarray(at, at + size));
+    at += size + 2;
+  }
+}
+
+/** Answers like S3: a streamed PUT with that trailer's checksum (checked). */
+const s3Streamed: Responder = (r) => {
+  if (r.method === 'PUT' && r.headers['x-amz-trailer'] === 'x-amz-checksum-crc32') {
+    const checksum = /x-amz-checksum-crc32:(\S+)/.exec(unchunk(r.body).trailer)?.[1] ?? '';
+    return { status: 200, headers: { etag: '"streamed"', 'x-amz-checksum-crc32': checksum } };
+  }
+  return s3Like(r);
+};
+
+for (const mode of ['WHEN_REQUIRED', 'WHEN_SUPPORTED'] as const) {
+  checksums(
+    `${mode}: a body of known length over a part goes in one streamed PUT, its CRC32 in the trailer`,
+    async () => {
+      spy.reset(s3Streamed);
+      const s = storage({ partSize: 5 * MiB, requestChecksumCalculation: mode });
+      const bytes = Buffer.alloc(12 * MiB, 7);
+      assert.is(await s.save('known.bin', new Blob([bytes])), 'known.bin');
+      assert.not.ok(
+        spy.requests.some((r) => r.method === 'POST' || r.url.includes('partNumber')),
+        'no multipart',
+      );
+      const [reservation, put, ...rest] = spy.requests;
+      assert.is(reservation?.headers['if-none-match'], '*');
+      assert.is(put?.headers['if-match'], '"abc"', 'replaces only its reservation');
+      assert.is(put?.headers['content-encoding'], 'aws-chunked');
+      assert.is(put?.headers['x-amz-content-sha256'], 'STREAMING-UNSIGNED-PAYLOAD-TRAILER');
+      assert.is(put?.headers['x-amz-decoded-content-length'], String(bytes.length));
+      assert.equal(checksumHeaders(put as Recorded), ['x-amz-trailer'], 'the SDK added no checksum of its own');
+      const { data, trailer } = unchunk(put?.body ?? Buffer.alloc(0));
+      assert.ok(data.equals(bytes));
+      assert.is(trailer, `x-amz-checksum-crc32:${crc32Base64(bytes)}\r\n\r\n`);
+      assert.equal(rest, []);
+    },
+  );
+}
+
+checksums(
+  'a server that stores a streamed PUT without echoing its CRC32 is checked by reading back: other bytes are deleted',
+  async () => {
+    const stored = Buffer.alloc(12 * MiB, 9);
+    spy.reset((r) => {
+      if (r.method === 'GET') return { status: 200, headers: { etag: '"abc"' }, body: stored.toString('latin1') };
+      return r.method === 'DELETE' ? { status: 204 } : s3Like(r);
+    });
+    const s = storage({ partSize: 5 * MiB });
+    await rejectsWith(s.save('unchecked.bin', new Blob([Buffer.alloc(12 * MiB, 8)])), 'UNAVAILABLE');
+    const methods = spy.requests.map((r) => r.method);
+    assert.ok(methods.includes('GET'), 'read back');
+    const deleted = spy.requests.filter((r) => r.method === 'DELETE');
+    assert.ok(deleted.length >= 1, 'the stored object removed');
+    // Later saves of this driver go in parts with their Content-MD5.
+    spy.reset(unchecked);
+    await s.save('later.bin', new Blob([Buffer.alloc(12 * MiB, 8)]));
+    assert.ok(spy.requests.some((r) => r.url.includes('partNumber') && r.headers['content-md5'] !== undefined));
+    assert.not.ok(spy.requests.some((r) => r.headers['x-amz-trailer'] !== undefined));
   },
 );
 

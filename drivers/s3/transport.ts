@@ -39,6 +39,7 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { CorsRule, LifecycleRule, StoredRules } from '../../src/buckets.js';
 import type { HealthStatus } from '../../src/driver.js';
+import { type AwsChunkedStream, awsChunkedHeaders } from '../../src/object-store/aws-chunked.js';
 import type {
   Conditions,
   ListPage,
@@ -51,6 +52,7 @@ import type {
   PostPolicy,
   SignedPost,
   SignedPutRequest,
+  StreamedPut,
   UploadedPart,
   UploadPage,
 } from '../../src/object-store/transport.js';
@@ -73,6 +75,8 @@ export interface S3TransportParts {
    */
   expectContinue: boolean;
 }
+
+const EMPTY = new Uint8Array(0);
 
 export class S3Transport implements ObjectTransport {
   readonly driver = 's3';
@@ -126,16 +130,36 @@ export class S3Transport implements ObjectTransport {
   }
 
   async put(bucket: string, key: string, body: Buffer, attributes: ObjectAttributes, conditions: Conditions) {
-    const command = new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: body,
-      ...attributeInput(attributes),
-      IfNoneMatch: conditions.ifNoneMatch ? '*' : undefined,
-      IfMatch: conditions.ifMatch,
-    });
+    const command = new PutObjectCommand({ ...putInput(bucket, key, attributes, conditions), Body: body });
     if (this.#expectContinue && conditions.ifNoneMatch && body.length > 0) withExpectContinue(command);
     return (await this.#client.send(command)).ETag ?? '';
+  }
+
+  async putStream(
+    bucket: string,
+    key: string,
+    body: AwsChunkedStream,
+    length: number,
+    attributes: ObjectAttributes,
+    conditions: Conditions,
+  ): Promise<StreamedPut> {
+    // Body: replaced by `body` once the SDK's checksum step has passed (withChunkedBody).
+    const command = new PutObjectCommand({ ...putInput(bucket, key, attributes, conditions), Body: EMPTY });
+    withChunkedBody(command, body, length);
+    // The SDK pipes the body without listening for its failure (the source's, such as a
+    // length other than declared): that failure ends the request, and is the answer.
+    const aborted = new AbortController();
+    let failure: unknown;
+    body.once('error', (error) => {
+      failure = error;
+      aborted.abort();
+    });
+    try {
+      const output = await this.#client.send(command, { abortSignal: aborted.signal });
+      return { etag: output.ETag ?? '', checksum: output.ChecksumCRC32 };
+    } catch (error) {
+      throw failure ?? error;
+    }
   }
 
   async delete(bucket: string, key: string, conditions: Conditions): Promise<void> {
@@ -487,6 +511,17 @@ export class S3Transport implements ObjectTransport {
   }
 }
 
+/** A PutObject's input but its body. */
+function putInput(bucket: string, key: string, attributes: ObjectAttributes, conditions: Conditions) {
+  return {
+    Bucket: bucket,
+    Key: key,
+    ...attributeInput(attributes),
+    IfNoneMatch: conditions.ifNoneMatch ? '*' : undefined,
+    IfMatch: conditions.ifMatch,
+  };
+}
+
 function attributeInput(attributes: ObjectAttributes) {
   return {
     ContentType: attributes.contentType,
@@ -539,6 +574,30 @@ function withUnsignedPayload(command: UploadPartCommand): void {
       return next(args);
     },
     { step: 'build', name: 'stowageUnsignedPayload' },
+  );
+}
+
+/**
+ * Sends `body` (aws-chunked, its CRC32 in the trailer: src/object-store/aws-chunked.ts)
+ * as the command's body, with its headers, just before the request is signed: given the
+ * stream itself, the SDK's checksum step would frame it once more with a CRC32 of its
+ * own where checksums are on (AWS), reading the stream as soon as the request is built,
+ * and its retry step would print a warning to the console for a failed streaming
+ * request (it retries none; stowage retries). So the command is built with an empty
+ * body, whose checksum and Content-Length are dropped here. The signer takes the
+ * payload hash from `x-amz-content-sha256` as given.
+ */
+function withChunkedBody(command: PutObjectCommand, body: AwsChunkedStream, length: number): void {
+  const summed = /^(x-amz-checksum-|x-amz-sdk-checksum-algorithm$|content-length$|content-md5$)/i;
+  type Next = (args: { request: unknown }) => Promise<unknown>;
+  command.middlewareStack.addRelativeTo(
+    ((next: Next) => async (args: { request: unknown }) => {
+      const request = args.request as { headers: Record<string, string> };
+      const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !summed.test(name)));
+      // A copy: the retry step keeps the request it passed on and looks at its body after a failure.
+      return next({ ...args, request: { ...request, headers: { ...headers, ...awsChunkedHeaders(length) }, body } });
+    }) as never,
+    { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'stowageChunkedBody' },
   );
 }
 

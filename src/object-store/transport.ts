@@ -16,6 +16,7 @@ import type { Readable } from 'node:stream';
 import type { CorsRule, LifecycleRule, StoredRules } from '../buckets.js';
 import type { HealthStatus } from '../driver.js';
 import type { ErrorFacts, ErrorRule } from '../s3-errors.js';
+import type { AwsChunkedStream } from './aws-chunked.js';
 
 /** An object's attributes, as HEAD or GET answers them (or a write sends them). */
 export interface ObjectHead {
@@ -115,6 +116,13 @@ export interface PostPolicy {
   maxSize?: number | undefined;
 }
 
+/** What a streamed PUT answers. */
+export interface StreamedPut {
+  etag: string;
+  /** The server's `x-amz-checksum-crc32`: the trailer's CRC32 it verified; undefined when it did not say. */
+  checksum: string | undefined;
+}
+
 /** What a presigned single PUT is bound to. */
 export interface SignedPutRequest {
   contentType: string;
@@ -153,6 +161,20 @@ export interface ObjectTransport {
   ): Promise<{ head: ObjectHead; body: Readable } | undefined>;
   /** PUT of a whole body (its MD5 sent for the server to check); resolves with the ETag. */
   put(bucket: string, key: string, body: Buffer, attributes: ObjectAttributes, conditions: Conditions): Promise<string>;
+  /**
+   * PUT of a stream of `length` bytes in one request: `body` (aws-chunked.ts) as it is,
+   * with `awsChunkedHeaders(length)` and the payload unsigned. Resolves with the ETag and
+   * the server's echo of the trailer's CRC32 (undefined when it sent none: it did not
+   * check it). `body` is consumed, so the core never repeats it.
+   */
+  putStream(
+    bucket: string,
+    key: string,
+    body: AwsChunkedStream,
+    length: number,
+    attributes: ObjectAttributes,
+    conditions: Conditions,
+  ): Promise<StreamedPut>;
   /** DELETE; resolves when the key was already gone. */
   delete(bucket: string, key: string, conditions: Conditions): Promise<void>;
   /** One ListObjectsV2 page (1000 keys at most). */
@@ -268,7 +290,8 @@ export interface ObjectTransport {
  *   the source's ETag);
  * - `checked`: repeated, and after a final failure the core asks whether it landed
  *   anyway (a completion by its multipart ETag; an initiation by listing the key's uploads);
- * - `once`: never repeated (offline signing, the health probe).
+ * - `once`: never repeated (offline signing, the health probe, a streamed PUT whose
+ *   body is gone once sent).
  */
 export type RetryClass = 'idempotent' | 'conditional' | 'checked' | 'once';
 
@@ -282,6 +305,7 @@ export const RETRY: { readonly [K in Request]: RetryClass } = {
   head: 'idempotent',
   get: 'idempotent',
   put: 'conditional',
+  putStream: 'once',
   delete: 'idempotent',
   list: 'idempotent',
   copy: 'conditional',

@@ -39,6 +39,8 @@ export interface S3ServerInfo {
   container?: string | undefined;
   /** Stops the server (nothing to stop for `env`); a later s3Server()/motoServer() call starts a new one. */
   stop(): Promise<void>;
+  /** Where a MinIO binary started here keeps its data (kind `minio`); undefined for the others. */
+  dataDir?: string | undefined;
 }
 
 /** `s3`: MinIO (or the server in STOWAGE_TEST_S3_ENDPOINT); `moto`: moto's S3 server. */
@@ -60,6 +62,8 @@ const MINIO_DEFAULT_CREDENTIAL = 'minioadmin';
  * XMinioServerNotInitialized, for seconds on a loaded machine.
  */
 const MINIO_READY_PATH = '/minio/health/cluster';
+/** How often the MinIO the tests start empties its trash of deleted objects (its default: 5m). */
+const DELETE_CLEANUP_INTERVAL = '2s';
 /**
  * Asking Docker whether it is there can hang (e.g. a DOCKER_HOST that never answers). The
  * probe also loads testcontainers in a fresh process, which takes seconds on a busy machine.
@@ -251,9 +255,11 @@ async function findMinio(attempts: string[]): Promise<string | undefined> {
 async function startMinio(binary: string): Promise<S3ServerInfo> {
   const accessKey = `stowage-${randomBytes(4).toString('hex')}`;
   const secretKey = randomBytes(16).toString('hex');
+  let dataDir: string | undefined;
   const server = await startWithFreePort('MinIO', binary, async (port) => {
     // Data and certificates both live in the temporary directory, so $HOME/.minio is never touched.
     const root = await mkdtemp(join(tmpdir(), 'stowage-minio-'));
+    dataDir = join(root, 'data');
     await mkdir(join(root, 'data'));
     let consolePort = await freePort();
     while (consolePort === port) consolePort = await freePort();
@@ -276,12 +282,17 @@ async function startMinio(binary: string): Promise<S3ServerInfo> {
         MINIO_ROOT_USER: accessKey,
         MINIO_ROOT_PASSWORD: secretKey,
         MINIO_UPDATE: 'off',
+        // A deleted object stays in the data directory's trash until MinIO's next sweep
+        // (every 5 minutes by default): swept every few seconds, it stays small. The
+        // benchmark, which writes and deletes tens of GiB on tmpfs faster than MinIO
+        // sweeps even then, also empties it itself (bench/server.ts).
+        MINIO_API_DELETE_CLEANUP_INTERVAL: DELETE_CLEANUP_INTERVAL,
       },
       readyUrl: `http://127.0.0.1:${port}${MINIO_READY_PATH}`,
       cleanup: [root],
     });
   });
-  return { ...server, accessKey, secretKey, region: REGION, kind: 'minio' };
+  return { ...server, accessKey, secretKey, region: REGION, kind: 'minio', dataDir };
 }
 
 async function startMinioContainer(attempts: string[]): Promise<S3ServerInfo | undefined> {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MAX_PART_SIZE } from '../../src/object-store.js';
+import { MAX_PART_SIZE, readHead } from '../../src/object-store.js';
 import { partSizeFor, uploadInParts } from '../../src/parts.js';
 
 const test = suite('uploadInParts');
@@ -128,6 +129,25 @@ test('parts double in size after every 1,000, so an unknown length is not capped
     [...Array(1000).fill(1), ...Array(750).fill(2)],
   );
   assert.ok(Buffer.concat(seen).equals(data));
+});
+
+test('readHead: a short stream is its head; a longer one is replayed whole, and destroying it releases the source', async () => {
+  const data = randomBytes(10_000);
+  const short = await readHead(Readable.from([data.subarray(0, 10), data.subarray(10, 100)]), 1000);
+  assert.ok(short.head?.equals(data.subarray(0, 100)));
+  assert.is(short.rest, undefined);
+
+  const long = await readHead(Readable.from(chunks(data, 300)), 1000);
+  assert.is(long.head, undefined);
+  const replayed: Buffer[] = [];
+  for await (const chunk of long.rest ?? []) replayed.push(chunk);
+  assert.ok(Buffer.concat(replayed).equals(data));
+
+  const source = Readable.from(chunks(data, 300));
+  const cut = await readHead(source, 1000);
+  cut.rest?.destroy();
+  await sleep(1);
+  assert.ok(source.destroyed, 'the source is released');
 });
 
 test.run();
