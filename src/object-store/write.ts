@@ -110,12 +110,30 @@ async function write(target: WriteTarget, name: string, body: WriteBody, options
     await uploadStream(target, name, rest, attributes, undefined);
     return name;
   }
+  return overReservation(target, name, options, token, rest, (reservation) =>
+    uploadStream(target, reservation.name, rest, attributes, reservation.etag),
+  );
+}
+
+/**
+ * The exclusive write of a stream: reserves `name` (or the next free name), runs `upload`
+ * over the reservation, and resolves with the name it stored under; on failure ends as
+ * `storedAfterAll` does. `source` is destroyed when no name could be reserved.
+ */
+async function overReservation(
+  target: WriteTarget,
+  name: string,
+  options: WriteOptions,
+  token: string,
+  source: { destroy(): void },
+  upload: (reservation: Reservation) => Promise<void>,
+): Promise<string> {
   const reservation = await reserve(target, name, options).catch((error: unknown) => {
-    rest.destroy();
+    source.destroy();
     throw error;
   });
   try {
-    await uploadStream(target, reservation.name, rest, attributes, reservation.etag);
+    await upload(reservation);
     return reservation.name;
   } catch (error) {
     return storedAfterAll(target, reservation, token, error);
@@ -168,9 +186,10 @@ function streamsInOne(target: WriteTarget, size: number | undefined): size is nu
  * Stores a stream of exactly `size` bytes in one PUT, aws-chunked with a trailing CRC32
  * the server verifies (src/object-store/aws-chunked.ts): a corrupted byte makes the server
  * refuse the whole object, so nothing is stored. Exclusive as a multipart upload is: the
- * name is reserved first and the PUT replaces only that reservation (`If-Match`); on any
- * failure the reservation is removed. A stream cannot be sent twice, so the PUT is not
- * retried: its failure is the save's (UNAVAILABLE when retryable).
+ * name is reserved first and the PUT replaces only that reservation (`If-Match`); after a
+ * failure the save's own object is looked for (its write token) and the reservation
+ * removed when it is not there (`overReservation`). A stream cannot be sent twice, so the
+ * PUT is not retried: its failure is the save's (UNAVAILABLE when retryable).
  */
 async function putStreamed(
   target: WriteTarget,
@@ -185,17 +204,11 @@ async function putStreamed(
     await sendStreamed(target, name, stream, size, attributes, {});
     return name;
   }
-  const reservation = await reserve(target, name, options).catch((error: unknown) => {
-    stream.destroy();
-    throw error;
-  });
-  try {
-    const ifMatch = target.conditionalWrites ? reservation.etag : undefined;
-    await sendStreamed(target, reservation.name, stream, size, attributes, { ifMatch });
-    return reservation.name;
-  } catch (error) {
-    return storedAfterAll(target, reservation, token, error);
-  }
+  return overReservation(target, name, options, token, stream, (reservation) =>
+    sendStreamed(target, reservation.name, stream, size, attributes, {
+      ifMatch: target.conditionalWrites ? reservation.etag : undefined,
+    }),
+  );
 }
 
 /**
