@@ -15,6 +15,8 @@ const resultPath = process.env.STOWAGE_TEST_RESULT;
 if (!file || !resultPath) throw new Error('usage: STOWAGE_TEST_RESULT=<path> uvu-file.ts <test file>');
 
 const counts = { total: 0, passed: 0, skipped: 0, failed: 0, suites: 0 };
+/** How long a file may keep running after its tests ended. */
+const LINGER_MS = 60_000;
 const write = () => writeFileSync(resultPath, JSON.stringify(counts));
 process.on('exit', write);
 
@@ -65,3 +67,12 @@ if (runners.length === 0) {
   await uvu.exec();
 }
 write();
+// A file whose tests have ended but which leaves a server, socket or timer running would
+// keep this process, and the whole run, waiting: after a grace period that is a failure.
+setTimeout(() => {
+  counts.failed += 1;
+  console.error(
+    `${file}: its tests ended ${LINGER_MS / 1000} s ago, but something it opened (a server, socket or timer) still keeps the process alive; close it in the file.`,
+  );
+  process.exit(1);
+}, LINGER_MS).unref();
