@@ -112,11 +112,18 @@ export function resumableBody(first: Readable, options: ResumeOptions): Readable
 }
 
 /**
- * What ResumingBody buffers before it pauses the response: one socket read (64 KiB).
- * With Node's default (16 KiB) every chunk filled it, so the response was paused and
- * resumed once per chunk, which a large read paid in CPU time.
+ * What ResumingBody buffers before it pauses the response: more than one socket read
+ * (64 KiB), so that a reader keeping up never pauses it. At 64 KiB every chunk filled the
+ * buffer, and the response was paused and resumed (the socket's reading stopped and
+ * restarted, the stall timer disarmed and armed again) once per chunk.
  */
-const RESUMING_HIGH_WATER_MARK = 64 * 1024;
+const RESUMING_HIGH_WATER_MARK = 256 * 1024;
+/**
+ * The stall watchdog looks this many times per `idleTimeoutMs`: a stall is noticed between
+ * `idleTimeoutMs` and 1.25 × `idleTimeoutMs` after the last byte, and a chunk costs no
+ * timer work (a timer refreshed per chunk was a measurable part of a large read).
+ */
+const WATCHDOG_LOOKS = 4;
 
 class ResumingBody extends Readable {
   readonly #options: ResumeOptions;
@@ -124,8 +131,14 @@ class ResumingBody extends Readable {
   #offset: number;
   /** Failures since the last byte arrived. */
   #failures = 0;
-  #timer: NodeJS.Timeout | undefined;
   #reopening = false;
+  /** The reader asked for data and the buffer has not filled since: a stall counts. */
+  #waiting = false;
+  #watchdog: NodeJS.Timeout | undefined;
+  /** `#offset` at the watchdog's last look. */
+  #seen = -1;
+  /** The watchdog's looks in a row that found the reader waiting and no new byte. */
+  #still = 0;
 
   constructor(first: Readable, options: ResumeOptions) {
     super({ highWaterMark: RESUMING_HIGH_WATER_MARK });
@@ -137,12 +150,18 @@ class ResumingBody extends Readable {
 
   override _read(): void {
     if (this.#reopening) return;
-    this.#arm();
+    if (!this.#waiting) {
+      this.#waiting = true;
+      // The look that comes first may fall just after this: it must not count a whole interval.
+      this.#still = -1;
+      this.#seen = this.#offset;
+      if (this.#watchdog === undefined) this.#watch();
+    }
     this.#body.resume();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#disarm();
+    this.#unwatch();
     this.#body.destroy();
     callback(error);
   }
@@ -160,18 +179,14 @@ class ResumingBody extends Readable {
     body.on('data', (chunk: Buffer) => {
       this.#offset += chunk.length;
       this.#failures = 0;
-      if (this.push(chunk)) {
-        // The reader still waits: restart the stall timer in place (no new timer per chunk).
-        if (this.#timer === undefined) this.#arm();
-        else this.#timer.refresh();
-      } else {
-        this.#disarm();
+      if (!this.push(chunk)) {
+        this.#waiting = false;
         body.pause();
       }
     });
     body.once('end', () => {
       settled = true;
-      this.#disarm();
+      this.#unwatch();
       this.push(null);
     });
     body.once('error', fail);
@@ -182,7 +197,6 @@ class ResumingBody extends Readable {
   }
 
   async #failed(body: Readable, error: unknown): Promise<void> {
-    this.#disarm();
     body.destroy();
     if (this.destroyed) return;
     const mapped = this.#options.map(error);
@@ -192,6 +206,7 @@ class ResumingBody extends Readable {
       return;
     }
     this.#reopening = true;
+    this.#waiting = false;
     try {
       await sleep(backoffDelay(this.#options.policy, this.#failures));
       if (this.destroyed) return;
@@ -212,20 +227,32 @@ class ResumingBody extends Readable {
     }
   }
 
-  /** Starts the stall timer: the reader is waiting for data. */
-  #arm(): void {
+  /**
+   * Starts the stall watchdog: it looks WATCHDOG_LOOKS times per `idleTimeoutMs` and ends
+   * the body when the reader has waited that long without a byte. Unref'd: a body nobody
+   * reads any more keeps no process alive.
+   */
+  #watch(): void {
     const ms = this.#options.idleTimeoutMs;
-    if (ms <= 0 || this.#timer !== undefined) return;
-    const body = this.#body;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      body.destroy(Object.assign(new Error(`no data for ${ms} ms (requestTimeoutMs)`), { code: 'ETIMEDOUT' }));
-    }, ms);
+    if (ms <= 0) return;
+    this.#watchdog = setInterval(() => this.#look(ms), Math.max(1, Math.ceil(ms / WATCHDOG_LOOKS)));
+    this.#watchdog.unref();
   }
 
-  #disarm(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+  #look(ms: number): void {
+    if (!this.#waiting || this.#reopening || this.#offset !== this.#seen) {
+      this.#seen = this.#offset;
+      this.#still = 0;
+      return;
+    }
+    if (++this.#still < WATCHDOG_LOOKS) return;
+    this.#still = 0;
+    this.#body.destroy(Object.assign(new Error(`no data for ${ms} ms (requestTimeoutMs)`), { code: 'ETIMEDOUT' }));
+  }
+
+  #unwatch(): void {
+    clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
   }
 }
 
