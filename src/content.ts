@@ -41,7 +41,10 @@ export function toWriteBody(content: Content, name: string, size?: number): Writ
   }
   if (typeof Blob !== 'undefined' && content instanceof Blob) {
     if (size !== undefined && size !== content.size) throw sizeMismatch(name, content.size, size);
-    return guardedBody(webSource(content.stream() as unknown as ReadableStream<Uint8Array>), name, content.size);
+    const blob = content;
+    // A Blob reads again from its start (a file's too: fs.openAsBlob), so a failed upload can be sent again.
+    const read = () => webSource(blob.stream() as unknown as ReadableStream<Uint8Array>);
+    return guardedBody(read(), name, blob.size, read);
   }
   if (content instanceof Readable) return guardedBody(nodeSource(content), name, size ?? fileSize(content));
   if (isWebStream(content)) return guardedBody(webSource(content), name, size);
@@ -70,8 +73,10 @@ export function guessContentType(name: string): string {
  */
 const GUARDED_HIGH_WATER_MARK = 64 * 1024;
 
-function guardedBody(source: Source, name: string, size: number | undefined): WriteBody {
-  return { kind: 'stream', stream: new GuardedStream(source, name, size), size };
+/** `again`, when given, opens the same content anew (WriteBody's `reopen`). */
+function guardedBody(source: Source, name: string, size: number | undefined, again?: () => Source): WriteBody {
+  const reopen = again && (() => new GuardedStream(again(), name, size));
+  return { kind: 'stream', stream: new GuardedStream(source, name, size), size, reopen };
 }
 
 /**

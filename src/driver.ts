@@ -115,7 +115,7 @@ export interface BucketRuleReport {
   advice?: string | undefined;
 }
 
-/** Content handed to a driver: bytes in memory, or a stream read exactly once. */
+/** Content handed to a driver: bytes in memory, or a stream read once (again only through `reopen`). */
 export type WriteBody =
   | { kind: 'bytes'; data: Uint8Array }
   | {
@@ -127,6 +127,12 @@ export type WriteBody =
       stream: Readable;
       /** The byte count when the caller knows it (Blob, Content-Length). */
       size?: number | undefined;
+      /**
+       * The same content again from its first byte, as a new stream like `stream`, when
+       * it can be read again (a Blob): a driver may send a failed upload again with it.
+       * Absent for a one-shot source (a Node stream, a web stream, an iterable).
+       */
+      reopen?: (() => Readable) | undefined;
     };
 
 /** Options of `Driver.write`. */

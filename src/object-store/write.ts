@@ -100,7 +100,7 @@ async function write(target: WriteTarget, name: string, body: WriteBody, options
     return putOnce(target, name, data, attributes, token, options);
   }
   if (streamsInOne(target, body.size)) {
-    return putStreamed(target, name, body.stream, body.size, attributes, token, options);
+    return putStreamed(target, name, { ...body, size: body.size }, attributes, token, options);
   }
   const { head, rest } = await readHead(body.stream, target.partSize).catch((error: unknown) => {
     throw target.requests.map(error, name);
@@ -162,8 +162,9 @@ async function storedAfterAll(
  * buffers, one request), but the server verifies one aws-chunked stream on one core where
  * two parts in flight use two: on an idle 2-core machine with MinIO (docs/benchmarks.md)
  * the streamed PUT was level with parts or faster at 64 MiB, and slower at 256 MiB and
- * 1 GiB (0.76× to 0.81×). It cannot be resent either: a connection lost in its middle
- * fails the save, where a multipart upload resends one part.
+ * 1 GiB (0.76× to 0.81×). A connection lost in its middle costs the whole PUT again where
+ * a multipart upload resends one part, and fails the save when the content is a one-shot
+ * stream.
  */
 export const STREAMED_PUT_LIMIT = 64 * 1024 * 1024;
 
@@ -182,59 +183,76 @@ function streamsInOne(target: WriteTarget, size: number | undefined): size is nu
   );
 }
 
+/** A stream of known length for one streamed PUT, and how to read it again when it can be. */
+interface SizedBody {
+  stream: Readable;
+  size: number;
+  reopen?: (() => Readable) | undefined;
+}
+
 /**
  * Stores a stream of exactly `size` bytes in one PUT, aws-chunked with a trailing CRC32
  * the server verifies (src/object-store/aws-chunked.ts): a corrupted byte makes the server
  * refuse the whole object, so nothing is stored. Exclusive as a multipart upload is: the
  * name is reserved first and the PUT replaces only that reservation (`If-Match`); after a
  * failure the save's own object is looked for (its write token) and the reservation
- * removed when it is not there (`overReservation`). A stream cannot be sent twice, so the
- * PUT is not retried: its failure is the save's (UNAVAILABLE when retryable).
+ * removed when it is not there (`overReservation`). A failed PUT is sent again by the
+ * retry policy when its content can be read again (`reopen`: a Blob); a one-shot stream
+ * cannot be, so its failure is the save's (UNAVAILABLE when retryable).
  */
 async function putStreamed(
   target: WriteTarget,
   name: string,
-  stream: Readable,
-  size: number,
+  body: SizedBody,
   attributes: ObjectAttributes,
   token: string,
   options: WriteOptions,
 ): Promise<string> {
   if (options.overwrite) {
-    await sendStreamed(target, name, stream, size, attributes, {});
+    await sendStreamed(target, name, body, attributes, {});
     return name;
   }
-  return overReservation(target, name, options, token, stream, (reservation) =>
-    sendStreamed(target, reservation.name, stream, size, attributes, {
+  return overReservation(target, name, options, token, body.stream, (reservation) =>
+    sendStreamed(target, reservation.name, body, attributes, {
       ifMatch: target.conditionalWrites ? reservation.etag : undefined,
     }),
   );
 }
 
 /**
- * One streamed PUT. A server that answers without echoing the trailer's CRC32 did not
- * check it (as for parts, see `sendPart`): the object is read back and compared with the
- * CRC32 of what was sent, removed if it differs, and later saves of this driver go in
- * parts with their Content-MD5.
+ * One streamed PUT, sent again from the start of the content while the policy allows
+ * when the content can be read again. A PUT whose answer was lost and that is sent again
+ * over the reservation is refused (412: the reservation is gone); `overReservation` then
+ * finds the save's own object by its write token, so the object is stored once.
+ *
+ * A server that answers without echoing the trailer's CRC32 did not check it (as for
+ * parts, see `sendPart`): the object is read back and compared with the CRC32 of what was
+ * sent, removed if it differs, and later saves of this driver go in parts with their
+ * Content-MD5.
  */
 async function sendStreamed(
   target: WriteTarget,
   name: string,
-  stream: Readable,
-  size: number,
+  content: SizedBody,
   attributes: ObjectAttributes,
   conditions: Conditions,
 ): Promise<void> {
   const { requests, bucket } = target;
+  const { size, reopen } = content;
   const key = target.key(name);
-  const body = new AwsChunkedStream(stream);
-  let put: Awaited<ReturnType<Requests['transport']['putStream']>>;
-  try {
-    put = await requests.send(name, 'putStream', bucket, key, body, size, attributes, conditions);
-  } catch (error) {
-    body.destroy();
-    throw error;
-  }
+  const send = async (source: Readable) => {
+    const body = new AwsChunkedStream(source);
+    try {
+      return { body, put: await requests.sendOnce('putStream', bucket, key, body, size, attributes, conditions) };
+    } catch (error) {
+      body.destroy();
+      throw error;
+    }
+  };
+  const { body, put } =
+    reopen === undefined
+      ? await send(content.stream).catch((error: unknown) => Promise.reject(requests.map(error, name)))
+      : await requests.repeat(name, (attempt) => send(attempt === 1 ? content.stream : reopen()));
   if (put.checksum === body.checksum()) return;
   target.partChecksums.enabled = false;
   if (await storedAsSent(target, key, put.etag, size, body.checksum())) return;
