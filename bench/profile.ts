@@ -5,6 +5,7 @@
  * plumbing, HTTP, ...), counting only the samples inside the transfer.
  *
  *   node --import tsx bench/profile.ts [--bytes=MiB] [--direction=save|save-known|read] [--disk]
+ *     [--contenders=stowage-minio,stowage-s3,node-http,...]   (any of the lineup; these two by default)
  *
  * `npm run build` first: the drivers are measured as built. It prints a Markdown summary
  * and writes bench/results/profile-<time>.json; the raw profiles stay in a temporary
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
   const value = (flag: string) => args.find((a) => a.startsWith(`--${flag}=`))?.split('=')[1];
   const bytes = Number(value('bytes') ?? 1024) * MiB;
   const direction = (value('direction') ?? 'save') as LargeCase['direction'];
+  const contenders = (value('contenders') ?? 'stowage-minio,stowage-s3').split(',') as ContenderId[];
   const server = await startBenchServer(args.includes('--disk'));
   const target: Target = { ...server, bucket: `stowage-profile-${randomBytes(4).toString('hex')}` };
   const admin = minioClient(target);
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'stowage-profile-'));
   const summaries: ProfileSummary[] = [];
   try {
-    for (const contender of ['stowage-minio', 'stowage-s3'] as const) {
+    for (const contender of contenders) {
       const name = `profile/${contender}.bin`;
       if (direction === 'read') await runCase({ contender, target, name, bytes, direction: 'save' });
       summaries.push(await profileCase({ contender, target, name, bytes, direction }, join(directory, contender)));
