@@ -61,9 +61,10 @@ export interface HeldAnswers {
   readonly held: number;
   /**
    * Resets the connections of the held answers (the server acted; its answer is lost) and
-   * holds no more; returns how many were cut (a client that gave up first closed its own).
+   * holds no more. Says how many it cut, and how many of the held answers' clients had
+   * closed their connection first (given up waiting: the answer is lost to them too).
    */
-  cut(): number;
+  cut(): { cut: number; closed: number };
 }
 
 /** One client connection and its upstream. */
@@ -160,13 +161,13 @@ export async function startFaultProxy(target: { host: string; port: number }): P
           if (holding.hold === hold) holding.hold = undefined;
           let cut = 0;
           for (const link of hold.links) {
+            stats.struck++;
             if (link.client.destroyed) continue;
             cut++;
-            stats.struck++;
             link.client.resetAndDestroy();
             link.upstream.resetAndDestroy();
           }
-          return cut;
+          return { cut, closed: hold.links.length - cut };
         },
       };
     },
