@@ -56,13 +56,14 @@ export interface MinioCluster {
   /** HTTP status of `/minio/health/cluster` on node `index` (200: the cluster has write quorum). */
   clusterHealth(index?: number): Promise<number>;
   /**
-   * Resolves once every running node reports the cluster healthy and sees every drive
-   * of every running node online (MinIO's admin StorageInfo, asked of each node: its own
-   * connections to its peers' drives), so that losing one more node leaves each of the
-   * others its quorum. A node that answers /minio/health/cluster 200 may still count a
-   * restarted peer's drives offline for seconds: a kill then would take it below write
-   * quorum. Rejects at once when a node has died unasked, and after `timeoutMs` with
-   * what each node still misses and the tails of their logs.
+   * Resolves once the cluster has rejoined: every running node reports it healthy, sees
+   * every drive of every running node online (MinIO's admin StorageInfo, asked of each
+   * node: its own connections to its peers' drives), and has its storage clients to the
+   * peers restarted since back (`reconnectingClients`), so that losing one more node
+   * leaves each of the others its quorum. A node that answers /minio/health/cluster 200
+   * may still be unable to write to a restarted peer's drives for up to 30 s: a kill
+   * then takes it below write quorum. Rejects at once when a node has died unasked, and
+   * after `timeoutMs` with what each node still misses and the tails of their logs.
    */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Starts every node not running, then waitHealthy(). */
