@@ -129,6 +129,15 @@ export const S3_ERROR_RULES: Readonly<Record<string, ErrorRule>> = {
   RequestTimeout: TIMED_OUT,
   XMinioStorageFull: { code: 'UNAVAILABLE', hint: 'the server is out of disk space' },
   XMinioServerNotInitialized: { code: 'UNAVAILABLE', hint: 'the server is still starting; retry' },
+  // A distributed MinIO whose node answering sees too few drives online (write or read quorum).
+  SlowDownWrite: {
+    code: 'UNAVAILABLE',
+    hint: 'the server cannot write now: its cluster has too few drives online (write quorum); retry later',
+  },
+  SlowDownRead: {
+    code: 'UNAVAILABLE',
+    hint: 'the server cannot read now: its cluster has too few drives online (read quorum); retry later',
+  },
   // A server whose keys are paths of a POSIX file system (versitygw's posix backend, 409):
   // the file/directory clash of src/hierarchy.ts; object-store/clash.ts names the file.
   ObjectParentIsFile: {

@@ -5,9 +5,10 @@
  * fails the case it died in, with the tail of its own log.
  *
  * - Node 3 is SIGKILLed while 200 saves of one name race, a 1 GiB stream is saved and
- *   stored objects are read, and at the same moment 10 answers to racing saves are cut
- *   off between client and node 1 (the request reached the node); node 3 is restarted
- *   afterwards: every save ends stored exactly once under the name it returned or failed
+ *   stored objects are read, and at that moment 10 answers to racing saves are lost
+ *   between client and node 1: held at node 1's proxy once node 1 has answered, node 3
+ *   killed, then the held answers cut (fault-proxy.ts `holdAnswers`); node 3 is restarted
+ *   once the racing saves have ended, while the 1 GiB save and the reads go on: every save ends stored exactly once under the name it returned or failed
  *   cleanly (a StorageError, nothing left under any name); once the cluster is healthy
  *   again every stored object reads back byte-identical; no incomplete upload and no
  *   reservation remains.
@@ -19,6 +20,9 @@
  *   UNAVAILABLE, reads go on, isAvailable() false); 3 down (reads fail too); a node
  *   restarted alone is live but still starting (isAvailable() false); after healing,
  *   nothing of the failed saves is left.
+ *
+ * Every case starts on the whole cluster rejoined: each node started and seeing all 8
+ * drives online (`waitHealthy`); a case that failed, and every fault case, heals it.
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -29,7 +33,6 @@ import { createMinioStorage } from '../drivers/minio/index.js';
 import { createS3Storage } from '../drivers/s3/index.js';
 import { isStorageError } from '../src/errors.js';
 import type { Storage } from '../src/storage.js';
-import type { Fault } from './support/fault-proxy.js';
 import {
   type ClusterNode,
   clusterProblem,
@@ -57,9 +60,14 @@ const KILL_AFTER_SAVES = 50;
 /** Request timeout and attempts for the drivers under test: a dead node must not stall a test for minutes. */
 const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_ATTEMPTS = 5;
-/** Answers to racing saves' PUTs cut off between client and node (the request reached the node). */
-const LOST_ANSWERS: Fault = { kind: 'reset', afterBytes: 0, direction: 'down', request: /^PUT \S*race\// };
+/**
+ * Answers to racing saves' PUTs lost between client and node 1 at the kill: held at the
+ * proxy once node 1 has answered (so the request reached the cluster), then cut.
+ */
+const LOST_ANSWERS = /^PUT \S*race\//;
 const LOST_ANSWER_COUNT = 10;
+/** How long the 10 answers may take to come back to be held; the racers' request timeout is longer. */
+const HOLD_TIMEOUT_MS = 5_000;
 /** Without quorum MinIO holds requests rather than refusing them: these bound each save and read there. */
 const QUORUM_TIMEOUT_MS = 2_000;
 const QUORUM_ATTEMPTS = 2;
@@ -68,15 +76,15 @@ type Kind = 'minio' | 's3';
 
 const figures: string[] = [];
 const problem = await clusterProblem();
-if (process.env.STOWAGE_TEST_CLUSTER !== '1') {
-  // Opt-in: in a clean CI rehearsal on Node 22 it failed 6 of 11 cases (a failover save
-  // answered 503, a fault that did not strike, two nodes that did not rejoin within 90 s)
-  // where four runs before had passed (docs/servers.md, "Not yet reliable").
+if (process.env.STOWAGE_TEST_S3_SERVER === 'testcontainers') {
+  // CI's pass through testcontainers exists to run the MinIO-backed files in a container;
+  // the cluster never uses one (its nodes are the same binary, in namespaces, in every
+  // pass), so there it would only repeat the Node 24 pass's run, at about 2 minutes.
   console.error(
-    'SKIPPED: test/minio-cluster.test.ts (the 4-node MinIO fault suite) runs only with STOWAGE_TEST_CLUSTER=1.',
+    'SKIPPED: test/minio-cluster.test.ts with STOWAGE_TEST_S3_SERVER=testcontainers: the cluster runs no container, and runs in every other pass.',
   );
-  const skipped = suite('minio-cluster: opt-in');
-  skipped.skip('the fault suite on a 4-node MinIO cluster (set STOWAGE_TEST_CLUSTER=1)', () => {});
+  const skipped = suite('minio-cluster: not through testcontainers');
+  skipped.skip('the 4-node cluster runs the same in every pass; it runs in the Node lines passes', () => {});
   skipped.run();
 } else if (problem) {
   reportMissing(
@@ -102,9 +110,16 @@ if (process.env.STOWAGE_TEST_CLUSTER !== '1') {
 
 /**
  * `body`, failing with the nodes' own logs when a node the test did not kill died during
- * it (whether or not the body failed because of it).
+ * it (whether or not the body failed because of it). Afterwards every node is started
+ * again and the cluster rejoined (every node sees every drive), when `heal` is 'always'
+ * or the body failed: so that no case starts on what another left (a failed case that
+ * left a node down used to take the next one's kill below write quorum).
  */
-function guarded(cluster: MinioCluster, body: () => Promise<void>): () => Promise<void> {
+function guarded(
+  cluster: MinioCluster,
+  body: () => Promise<void>,
+  heal: 'always' | 'onFailure' = 'always',
+): () => Promise<void> {
   return async () => {
     const seen = cluster.deaths().length;
     const died = () => describeDeaths(cluster.deaths().slice(seen));
@@ -112,9 +127,13 @@ function guarded(cluster: MinioCluster, body: () => Promise<void>): () => Promis
       await body();
     } catch (error) {
       if (cluster.deaths().length > seen && error instanceof Error) error.message += `\n${died()}`;
+      await cluster.heal().catch((healing: unknown) => {
+        if (error instanceof Error) error.message += `\nand healing after it failed: ${String(healing)}`;
+      });
       throw error;
     }
     if (cluster.deaths().length > seen) assert.unreachable(died());
+    if (heal === 'always') await cluster.heal();
   };
 }
 
@@ -156,8 +175,6 @@ function faults(kind: Kind, cluster: MinioCluster): void {
     await storage.initializeBuckets();
   });
   test.after(async () => {
-    await victim.start();
-    await cluster.waitHealthy();
     await storage.close();
     await removeBucket(admin, bucket);
   });
@@ -172,11 +189,33 @@ function faults(kind: Kind, cluster: MinioCluster): void {
       }
       let finished = 0;
       let killedAt = 0;
-      const struckBefore = entry.proxy.stats.struck;
-      let resolveKill: () => void = () => {};
-      const killed = new Promise<void>((resolve) => {
-        resolveKill = resolve;
-      });
+      let killed: Promise<{ cut: number; closed: number }> | undefined;
+      /**
+       * Once KILL_AFTER_SAVES saves have finished: holds the answers to the next 10 racing
+       * PUTs at node 1's proxy, then SIGKILLs node 3 and cuts those answers, so that the
+       * node dies mid-race with 10 saves that must find out whether their write landed.
+       * Resolves with the answers cut, and those whose client had given up waiting first
+       * (under load a save's request timeout may run out while node 1 is slow to answer):
+       * lost to their saves either way.
+       */
+      const kill = async (): Promise<{ cut: number; closed: number }> => {
+        const hold = entry.proxy.holdAnswers(LOST_ANSWERS, LOST_ANSWER_COUNT);
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => {
+          timer = setTimeout(() => resolve('late'), HOLD_TIMEOUT_MS);
+        });
+        const held = await Promise.race([hold.full, late]);
+        clearTimeout(timer);
+        killedAt = performance.now();
+        await victim.kill();
+        const lost = hold.cut();
+        if (held === 'late') {
+          throw new Error(
+            `only ${lost.cut + lost.closed} answers to racing saves came back within ${HOLD_TIMEOUT_MS} ms to be lost`,
+          );
+        }
+        return lost;
+      };
       const digests: string[] = [];
       const racers = Array.from({ length: RACERS }, async (_, i): Promise<Outcome> => {
         const bytes = randomBytes(4096 + i);
@@ -189,11 +228,9 @@ function faults(kind: Kind, cluster: MinioCluster): void {
           return { ok: false, error };
         } finally {
           if (++finished === KILL_AFTER_SAVES) {
-            killedAt = performance.now();
-            // With the node's death, answers lost between client and node 1: the saves
-            // whose answers they were must find out whether their write landed.
-            entry.proxy.inject(LOST_ANSWERS, LOST_ANSWER_COUNT);
-            void victim.kill().then(resolveKill);
+            killed = kill();
+            // Awaited below, once every racer has ended; a rejection is not unhandled meanwhile.
+            killed.catch(() => {});
           }
         }
       });
@@ -222,13 +259,22 @@ function faults(kind: Kind, cluster: MinioCluster): void {
         }
       })();
       const outcomes = await Promise.all(racers);
-      await killed;
-      const lostAnswers = entry.proxy.stats.struck - struckBefore;
-      entry.proxy.inject({ kind: 'none' });
-      assert.ok(lostAnswers > 0, 'no answer was lost');
+      const lost = await killed?.then(
+        (answers) => ({ answers }),
+        (error: unknown) => ({ error }),
+      );
+      const wasDown = !victim.running;
+      // Node 3 comes back while the 1 GiB save and the reads go on; nothing of this case
+      // runs on once it has ended, whatever failed.
+      await victim.start();
       const largeOutcome = await large;
       reading = false;
       await reader;
+      assert.ok(lost !== undefined, `fewer than ${KILL_AFTER_SAVES} racing saves ended`);
+      if ('error' in lost) throw lost.error;
+      const { cut, closed } = lost.answers;
+      assert.is(cut + closed, LOST_ANSWER_COUNT, 'answers lost at the kill');
+      assert.ok(wasDown, 'the node was killed');
 
       const saved = outcomes.filter((o) => o.ok);
       const failures = outcomes.filter((o) => !o.ok);
@@ -236,10 +282,8 @@ function faults(kind: Kind, cluster: MinioCluster): void {
         assert.ok(isStorageError(failure.error), `a save failed with ${String(failure.error)}`);
       const names = saved.map((o) => o.name);
       assert.is(new Set(names).size, names.length, 'every stored save has a name of its own');
-      assert.ok(victim.running === false, 'the node was killed');
 
-      await victim.start();
-      await cluster.waitHealthy();
+      await cluster.heal();
       const listed = await rawKeys(admin, bucket, 'race/');
       const extra = listed.filter((key) => !names.includes(key));
       if (extra.length > 0) {
@@ -279,7 +323,7 @@ function faults(kind: Kind, cluster: MinioCluster): void {
       assert.equal(await reservations(admin, bucket, ''), [], 'no reservation');
       const codes = failures.map((o) => (isStorageError(o.error) ? o.error.code : 'other'));
       figures.push(
-        `${kind}: node 3 of 4 SIGKILLed after ${KILL_AFTER_SAVES} of ${RACERS} racing saves, ${lostAnswers} answers to saves lost → ${saved.length} stored, ${failures.length} failed (${[...new Set(codes)].join(', ') || 'none'}), 1 GiB save ${largeOutcome.ok ? 'stored' : `failed (${isStorageError(largeOutcome.error) ? largeOutcome.error.code : '?'})`}; ${reads} reads ok, ${failedReads} failed; first successful read ${firstReadAfterKill === undefined ? 'n/a' : `${Math.round(firstReadAfterKill)} ms`} after the kill; ${wrong} wrong after healing`,
+        `${kind}: node 3 of 4 SIGKILLed after ${KILL_AFTER_SAVES} of ${RACERS} racing saves, ${cut + closed} answers to saves lost (${cut} cut at the kill, ${closed} given up by their client first) → ${saved.length} stored, ${failures.length} failed (${[...new Set(codes)].join(', ') || 'none'}), 1 GiB save ${largeOutcome.ok ? 'stored' : `failed (${isStorageError(largeOutcome.error) ? largeOutcome.error.code : '?'})`}; ${reads} reads ok, ${failedReads} failed; first successful read ${firstReadAfterKill === undefined ? 'n/a' : `${Math.round(firstReadAfterKill)} ms`} after the kill; ${wrong} wrong after healing`,
       );
     }),
   );
@@ -304,8 +348,6 @@ function faults(kind: Kind, cluster: MinioCluster): void {
         `${kind}: the node in use SIGKILLed → first successful save ${Math.round(elapsed)} ms after its death, through the next endpoint`,
       );
       await failing.close();
-      await first.start();
-      await cluster.waitHealthy();
     }),
   );
 
@@ -332,8 +374,6 @@ function faults(kind: Kind, cluster: MinioCluster): void {
       assert.ok(elapsed < 4 * timeoutMs, `failed after ${Math.round(elapsed)} ms`);
       figures.push(`${kind}: save through a dead node's endpoint: UNAVAILABLE after ${Math.round(elapsed)} ms`);
       await dead.close();
-      await lonely.start();
-      await cluster.waitHealthy();
     }),
   );
 
@@ -405,59 +445,70 @@ function quorum(cluster: MinioCluster): void {
     }
   });
   test.after(async () => {
-    await Promise.all(cluster.nodes.map((node) => node.start()));
-    await cluster.waitHealthy();
+    await cluster.heal();
     for (const storage of Object.values(storages)) await storage.close();
     await removeBucket(admin, bucket);
   });
 
   test(
     'healthy, then degraded with write quorum (1 node down): isAvailable() true, saves and reads go on',
-    guarded(cluster, async () => {
-      const healthy = await health('4 of 4 nodes up');
-      assert.ok(healthy.available, healthy.details);
-      assert.match(healthy.details, /can write \(write quorum: 5 drives\)/);
-      await fourth.kill();
-      const degraded = await health('3 of 4 nodes up');
-      assert.ok(degraded.available, degraded.details);
-      const outcomes = await attempt('3 of 4 nodes up');
-      for (const [kind, outcome] of Object.entries(outcomes)) {
-        assert.match(outcome.save, /^stored as lost\//, `${kind}: a save with write quorum`);
-        assert.equal(outcome.reads, ['ok'], `${kind}: reads with 6 of 8 drives`);
-      }
-      await Promise.all(Object.keys(outcomes).map((kind) => storages.s3.delete(`lost/${kind}-3 of 4 nodes up.bin`)));
-    }),
+    guarded(
+      cluster,
+      async () => {
+        const healthy = await health('4 of 4 nodes up');
+        assert.ok(healthy.available, healthy.details);
+        assert.match(healthy.details, /can write \(write quorum: 5 drives\)/);
+        await fourth.kill();
+        const degraded = await health('3 of 4 nodes up');
+        assert.ok(degraded.available, degraded.details);
+        const outcomes = await attempt('3 of 4 nodes up');
+        for (const [kind, outcome] of Object.entries(outcomes)) {
+          assert.match(outcome.save, /^stored as lost\//, `${kind}: a save with write quorum`);
+          assert.equal(outcome.reads, ['ok'], `${kind}: reads with 6 of 8 drives`);
+        }
+        await Promise.all(Object.keys(outcomes).map((kind) => storages.s3.delete(`lost/${kind}-3 of 4 nodes up.bin`)));
+      },
+      'onFailure',
+    ),
   );
 
   test(
     'write quorum lost (2 nodes down, 4 of 8 drives): isAvailable() false, saves fail cleanly, reads go on',
-    guarded(cluster, async () => {
-      await third.kill();
-      assert.is(await cluster.clusterHealth(0), 503, '/minio/health/cluster says write quorum is lost');
-      const lost = await health('2 of 4 nodes up');
-      assert.is(lost.available, false, lost.details);
-      assert.is(lost.status, 503);
-      assert.match(lost.details, /cannot write/);
-      const outcomes = await attempt('2 of 4 nodes up');
-      for (const [kind, outcome] of Object.entries(outcomes)) {
-        assert.is(outcome.save, 'UNAVAILABLE', `${kind}: a save without write quorum`);
-        assert.equal(outcome.reads, ['ok'], `${kind}: reads with 4 of 8 drives (read quorum)`);
-      }
-    }),
+    guarded(
+      cluster,
+      async () => {
+        await Promise.all([fourth.kill(), third.kill()]);
+        assert.is(await cluster.clusterHealth(0), 503, '/minio/health/cluster says write quorum is lost');
+        const lost = await health('2 of 4 nodes up');
+        assert.is(lost.available, false, lost.details);
+        assert.is(lost.status, 503);
+        assert.match(lost.details, /cannot write/);
+        const outcomes = await attempt('2 of 4 nodes up');
+        for (const [kind, outcome] of Object.entries(outcomes)) {
+          assert.is(outcome.save, 'UNAVAILABLE', `${kind}: a save without write quorum`);
+          assert.equal(outcome.reads, ['ok'], `${kind}: reads with 4 of 8 drives (read quorum)`);
+        }
+      },
+      'onFailure',
+    ),
   );
 
   test(
     'read quorum lost too (3 nodes down, 2 of 8 drives): saves and reads fail cleanly (UNAVAILABLE)',
-    guarded(cluster, async () => {
-      await second.kill();
-      const lost = await health('1 of 4 nodes up');
-      assert.is(lost.available, false, lost.details);
-      const outcomes = await attempt('1 of 4 nodes up');
-      for (const [kind, outcome] of Object.entries(outcomes)) {
-        assert.is(outcome.save, 'UNAVAILABLE', `${kind}: a save with 2 of 8 drives`);
-        assert.equal(outcome.reads, ['UNAVAILABLE'], `${kind}: reads with 2 of 8 drives`);
-      }
-    }),
+    guarded(
+      cluster,
+      async () => {
+        await Promise.all([fourth.kill(), third.kill(), second.kill()]);
+        const lost = await health('1 of 4 nodes up');
+        assert.is(lost.available, false, lost.details);
+        const outcomes = await attempt('1 of 4 nodes up');
+        for (const [kind, outcome] of Object.entries(outcomes)) {
+          assert.is(outcome.save, 'UNAVAILABLE', `${kind}: a save with 2 of 8 drives`);
+          assert.equal(outcome.reads, ['UNAVAILABLE'], `${kind}: reads with 2 of 8 drives`);
+        }
+      },
+      'onFailure',
+    ),
   );
 
   test(
@@ -465,7 +516,7 @@ function quorum(cluster: MinioCluster): void {
     guarded(cluster, async () => {
       // Node 1 alone, restarted: live, but without enough drives it cannot bring its object layer up.
       const first = cluster.nodes[0] as ClusterNode;
-      await first.kill();
+      await Promise.all(cluster.nodes.map((node) => node.kill()));
       await first.start();
       const live = await fetch(`http://${first.address}:9000/minio/health/live`);
       assert.is(live.status, 200, 'the starting node answers its liveness probe');
@@ -473,8 +524,7 @@ function quorum(cluster: MinioCluster): void {
       const starting = await health('node 1 restarted alone');
       assert.is(starting.available, false, starting.details);
       assert.match(starting.details, /starting/);
-      await Promise.all([second, third, fourth].map((node) => node.start()));
-      await cluster.waitHealthy();
+      await cluster.heal();
       assert.ok((await storages.minio.isAvailable()).available, 'healthy again');
       assert.equal(await rawKeys(admin, bucket, 'lost/'), [], 'the failed saves left nothing');
       assert.equal(await incompleteUploads(admin, bucket), [], 'no incomplete multipart upload');

@@ -90,6 +90,59 @@ test('throttling and server faults are UNAVAILABLE and retryable', async () => {
   }
 });
 
+test('a 5xx answer keeps what MinIO named: a cluster short of quorum, a node still starting', async () => {
+  // minio-js throws on a 5xx without reading its body; the transport reads it (client.ts).
+  const storage = createMinioStorage({ ...options, maxAttempts: 1 });
+  stub.use(xmlError(503, 'SlowDownWrite'));
+  const write = await rejectsWith(storage.save('a.txt', 'x'), 'UNAVAILABLE', 'SlowDownWrite');
+  assert.match(write.message, /write quorum.*\(SlowDownWrite, HTTP 503\)/);
+  stub.use(xmlError(503, 'SlowDownRead'));
+  const read = await rejectsWith(storage.open('a.txt'), 'UNAVAILABLE', 'SlowDownRead');
+  assert.match(read.message, /read quorum.*\(SlowDownRead, HTTP 503\)/);
+  stub.use((_req, res) => {
+    res.writeHead(503, { 'x-minio-error-code': 'XMinioServerNotInitialized' }).end();
+  });
+  const head = await rejectsWith(storage.exists('a.txt'), 'UNAVAILABLE', 'HEAD while starting');
+  assert.match(head.message, /still starting.*\(XMinioServerNotInitialized, HTTP 503\)/);
+  // The connection is free again: the next request on it gets its answer.
+  stub.use((_req, res) => {
+    res.writeHead(404, { 'x-minio-error-code': 'NoSuchKey' }).end();
+  });
+  assert.is(await storage.exists('a.txt'), false);
+  await storage.close();
+});
+
+test('with several endpoints, one that cannot serve now (a node starting, one short of quorum) is moved past', async () => {
+  const other = await startStub();
+  const storage = createMinioStorage({ ...options, endpoints: [other.endpoint], maxAttempts: 2 });
+  const missing: Handler = (_req, res) => {
+    res.writeHead(404, { 'x-minio-error-code': 'NoSuchKey' }).end();
+  };
+  const refusing =
+    (code: string): Handler =>
+    (_req, res) => {
+      res.writeHead(503, { 'x-minio-error-code': code }).end();
+    };
+  try {
+    // The endpoint in use answers 503 with the code; the next answers: attempt 2 goes there.
+    for (const [code, inUse, next] of [
+      ['XMinioServerNotInitialized', stub, other],
+      ['SlowDownRead', other, stub],
+      ['SlowDownWrite', stub, other],
+    ] as const) {
+      inUse.use(refusing(code));
+      next.use(missing);
+      const asked = next.requests.length;
+      assert.is(await storage.exists('a.txt'), false, `${code}: answered by the next endpoint`);
+      assert.is(next.requests.length, asked + 1, `${code}: one request to the next endpoint`);
+    }
+  } finally {
+    await storage.close();
+    await other.close();
+    stub.use((_req, res) => res.end());
+  }
+});
+
 test('S3 codes: AccessDenied, NoSuchKey, NoSuchBucket (never NOT_FOUND), InvalidAccessKeyId', async () => {
   const storage = createMinioStorage(options);
   stub.use(xmlError(403, 'AccessDenied'));

@@ -5,10 +5,12 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { Client, type ClientOptions } from 'minio';
+import { Client, type ClientOptions, type S3Error } from 'minio';
 import { configError } from '../../src/env.js';
 import type { MinioConfig } from './config.js';
+import { s3Error } from './errors.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type MinioOptions } from './options.js';
+import { text } from './xml.js';
 
 type Transport = NonNullable<ClientOptions['transport']>;
 
@@ -29,8 +31,11 @@ export interface MinioTransportOptions {
  *   once in the handler; cmd/object-handlers.go, RELEASE.2025-09-07) and then drops
  *   the connection without `Connection: close`, so the next request on that socket
  *   fails with ECONNRESET "socket hang up".
- * - Draining 5xx/429 answers: with retries off, minio-js throws on those statuses
- *   without reading the body, which would hold the socket.
+ * - Reading 5xx/429 answers: minio-js throws on those statuses without reading the
+ *   body (which would hold the socket) and so loses what the server said (`SlowDownWrite`:
+ *   a distributed MinIO short of write quorum, `XMinioServerNotInitialized`: a node still
+ *   starting). The request fails instead with the S3 error the answer names (its body, or
+ *   MinIO's `x-minio-error-code` header on a HEAD).
  */
 export function createMinioTransport(options: MinioTransportOptions = {}): Transport {
   const base = options.useHttps ? https : http;
@@ -42,7 +47,10 @@ export function createMinioTransport(options: MinioTransportOptions = {}): Trans
       if (timeout > 0) req.setTimeout(0);
       const status = response.statusCode ?? 0;
       if (status === 412 || (status >= 400 && (method === 'PUT' || method === 'POST'))) req.shouldKeepAlive = false;
-      if (UNREAD_STATUSES.has(status)) response.resume();
+      if (UNREAD_STATUSES.has(status)) {
+        void errorOf(response, status).then((error) => req.emit('error', error));
+        return;
+      }
       callback?.(response);
     });
     if (timeout > 0) {
@@ -59,6 +67,22 @@ export function createMinioTransport(options: MinioTransportOptions = {}): Trans
 
 /** The statuses minio-js's requestWithRetry throws on without reading the response. */
 const UNREAD_STATUSES = new Set([408, 429, 499, 500, 502, 503, 504, 520]);
+/** More than an S3 error document needs; the rest of a longer answer is read and dropped. */
+const ERROR_BODY_LIMIT = 16 * 1024;
+
+/** The S3 error an answer with status `status` names (read to its end, so the socket is free again). */
+async function errorOf(response: http.IncomingMessage, status: number): Promise<S3Error> {
+  let xml = '';
+  try {
+    response.setEncoding('utf8');
+    for await (const chunk of response) if (xml.length < ERROR_BODY_LIMIT) xml += chunk;
+  } catch {
+    // The answer broke off: its status is what is known.
+  }
+  const header = response.headers['x-minio-error-code'];
+  const code = text(xml, 'Code') ?? (typeof header === 'string' ? header : '');
+  return s3Error(code, text(xml, 'Message') ?? `HTTP ${status}`, status);
+}
 
 /** The traffic client and the signing client for one driver. */
 export interface MinioClients {

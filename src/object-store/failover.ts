@@ -2,7 +2,10 @@
  * Failover across the endpoints of one store (the nodes of a distributed MinIO, or any
  * S3 servers behind the same data): one transport per endpoint, requests going to the one
  * in use, which moves to the next when a request finds its endpoint not answering (refused,
- * unreachable, reset, timed out). The failed request rejects as before and the core's
+ * unreachable, reset, timed out) or answering that it cannot serve now: a MinIO node still
+ * starting (`XMinioServerNotInitialized`) or one that sees too few of its cluster's drives
+ * (`SlowDownWrite`, `SlowDownRead`: quorum, in its own view; another node may see more).
+ * The failed request rejects as before and the core's
  * retry policy (requests.ts) sends it again, now to the next endpoint: failover costs one
  * attempt, and a transport still never repeats a request itself.
  *
@@ -12,8 +15,8 @@
 import type { HealthStatus } from '../driver.js';
 import type { ObjectTransport } from './transport.js';
 
-/** What says the endpoint itself is not answering (not what it answered). */
-const UNREACHABLE = new Set([
+/** What says the endpoint is not answering, or cannot serve now whatever the request. */
+const MOVE_ON = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ECONNABORTED',
@@ -24,6 +27,9 @@ const UNREACHABLE = new Set([
   'EHOSTDOWN',
   'ENETUNREACH',
   'UND_ERR_SOCKET',
+  'XMinioServerNotInitialized',
+  'SlowDownWrite',
+  'SlowDownRead',
 ]);
 
 /** `transports[0]` alone, or one transport that fails over across them all in turn. */
@@ -53,7 +59,7 @@ export function failoverTransport(transports: readonly ObjectTransport[]): Objec
           } catch (error) {
             const { code } = transport.errorFacts(error);
             // Move on once per failure: concurrent requests that failed on the same endpoint move it once.
-            if (code !== undefined && UNREACHABLE.has(code) && current === used) {
+            if (code !== undefined && MOVE_ON.has(code) && current === used) {
               current = (used + 1) % transports.length;
             }
             throw error;

@@ -6,7 +6,8 @@
  * stall with `request` waits, on each connection, for a request whose request line
  * (`PUT /bucket/key?uploadId=... HTTP/1.1`) matches, and counts bytes from there: it
  * cuts that request's body (`up`) or its response (`down`, not counting a `100
- * Continue`), whatever went before on a kept-alive connection.
+ * Continue`), whatever went before on a kept-alive connection. `holdAnswers` holds the
+ * answers to requests already sent, so that a test can lose them at a moment it chooses.
  */
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -40,6 +41,12 @@ export interface FaultProxy {
   port: number;
   /** Applies `fault` from now on, to at most `times` connections (unlimited when omitted). */
   inject(fault: Fault, times?: number): void;
+  /**
+   * Holds back the answers to the next `count` requests whose request line matches
+   * `request`, sent before this call or after: the server got each request and answered,
+   * and its client receives nothing until `cut()`.
+   */
+  holdAnswers(request: RegExp, count: number): HeldAnswers;
   /** Connections accepted so far, and how many a fault struck. */
   readonly stats: { connections: number; struck: number };
   /** Resets every open connection, as a server restart does (kept-alive ones included). */
@@ -47,11 +54,38 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
+export interface HeldAnswers {
+  /** Resolves once `count` answers are held. */
+  readonly full: Promise<void>;
+  /** How many answers are held so far. */
+  readonly held: number;
+  /**
+   * Resets the connections of the held answers (the server acted; its answer is lost) and
+   * holds no more. Says how many it cut, and how many of the held answers' clients had
+   * closed their connection first (given up waiting: the answer is lost to them too).
+   */
+  cut(): { cut: number; closed: number };
+}
+
 /** One client connection and its upstream. */
 interface Link {
   struck: boolean;
   /** The injection generation a `request`-matching fault was armed for on this link. */
   armed: number | undefined;
+  /** The request line of the last request sent on this link, until its answer begins. */
+  unanswered: string | undefined;
+  /** The answer on this link is held back (`holdAnswers`). */
+  held: boolean;
+  client: Socket;
+  upstream: Socket;
+}
+
+/** What `holdAnswers` is waiting for, while it holds fewer than `count`. */
+interface Hold {
+  request: RegExp;
+  count: number;
+  links: Link[];
+  fill: () => void;
 }
 
 interface Injection {
@@ -64,6 +98,7 @@ interface Injection {
 export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
   const injection: Injection = { fault: { kind: 'none' }, remaining: 0, generation: 0 };
   const sockets = new Set<Socket>();
+  const holding: { hold: Hold | undefined } = { hold: undefined };
   const stats = { connections: 0, struck: 0 };
 
   /** The fault in force, if it may still strike. */
@@ -82,7 +117,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       return;
     }
     const upstream = track(connect(target.port, target.host), sockets);
-    const link: Link = { struck: false, armed: undefined };
+    const link: Link = { struck: false, armed: undefined, unanswered: undefined, held: false, client, upstream };
     const hit = () => {
       if (!link.struck) {
         link.struck = true;
@@ -90,11 +125,13 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       }
     };
     client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
+    // A held answer's client waits for cut(), whatever the server does with its end
+    // (MinIO closes the connection after a 412).
+    upstream.on('error', () => link.held || client.destroy());
     client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    forward(client, upstream, 'up', { injection, active, hit, strike, link });
-    forward(upstream, client, 'down', { injection, active, hit, strike, link });
+    upstream.on('close', () => link.held || client.destroy());
+    forward(client, upstream, 'up', { injection, active, hit, strike, link, holding });
+    forward(upstream, client, 'down', { injection, active, hit, strike, link, holding });
   });
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -107,6 +144,32 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       injection.fault = fault;
       injection.remaining = fault.kind === 'none' ? 0 : (times ?? Number.POSITIVE_INFINITY);
       injection.generation++;
+    },
+    holdAnswers(request, count) {
+      let fill: () => void = () => {};
+      const full = new Promise<void>((resolve) => {
+        fill = resolve;
+      });
+      const hold: Hold = { request, count, links: [], fill };
+      holding.hold = hold;
+      return {
+        full,
+        get held() {
+          return hold.links.length;
+        },
+        cut() {
+          if (holding.hold === hold) holding.hold = undefined;
+          let cut = 0;
+          for (const link of hold.links) {
+            stats.struck++;
+            if (link.client.destroyed) continue;
+            cut++;
+            link.client.resetAndDestroy();
+            link.upstream.resetAndDestroy();
+          }
+          return { cut, closed: hold.links.length - cut };
+        },
+      };
     },
     disconnect() {
       for (const socket of sockets) socket.resetAndDestroy();
@@ -132,6 +195,7 @@ interface Context {
   /** Counts one strike, whatever the link. */
   strike: () => void;
   link: Link;
+  holding: { hold: Hold | undefined };
 }
 
 /** An interim (1xx) answer at the start of a chunk. */
@@ -145,11 +209,31 @@ const REQUEST_LINE = /^[A-Z]+ \S+ HTTP\/1\.[01]\r\n/;
 
 /** Copies `from` → `to`, applying the fault in force for this direction. */
 function forward(from: Socket, to: Socket, direction: 'up' | 'down', context: Context): void {
-  const { injection, active, hit, link } = context;
+  const { injection, active, hit, link, holding } = context;
   let counted = 0;
   let generation = injection.generation;
   let stalled = false;
   from.on('data', (chunk: Buffer) => {
+    if (direction === 'up') {
+      const line = REQUEST_LINE.exec(chunk.toString('latin1', 0, 2048))?.[0];
+      if (line !== undefined) link.unanswered = line.trimEnd();
+    } else if (link.held) {
+      return;
+    } else if (link.unanswered !== undefined && !INTERIM.test(chunk.toString('latin1', 0, 16))) {
+      const hold = holding.hold;
+      if (hold?.request.test(link.unanswered)) {
+        // Held: nothing more reaches the client on this link, until cut() resets it.
+        link.held = true;
+        from.pause();
+        hold.links.push(link);
+        if (hold.links.length >= hold.count) {
+          holding.hold = undefined;
+          hold.fill();
+        }
+        return;
+      }
+      link.unanswered = undefined;
+    }
     if (generation !== injection.generation) {
       generation = injection.generation;
       counted = 0;
@@ -227,5 +311,5 @@ function forward(from: Socket, to: Socket, direction: 'up' | 'down', context: Co
   to.on('drain', () => {
     if (!stalled) from.resume();
   });
-  from.on('end', () => to.end());
+  from.on('end', () => link.held || to.end());
 }

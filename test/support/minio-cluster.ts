@@ -17,11 +17,12 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { signV4 } from 'minio/dist/esm/signing.mjs';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 import { type ProcessExit, removeAtProcessEnd, type ServerProcess, startServerProcess } from './processes.js';
 import { findExecutable, goBinDirs, pathDirs, type S3ServerInfo, withoutPrefix } from './servers.js';
@@ -55,10 +56,18 @@ export interface MinioCluster {
   /** HTTP status of `/minio/health/cluster` on node `index` (200: the cluster has write quorum). */
   clusterHealth(index?: number): Promise<number>;
   /**
-   * Resolves once every node started and not killed since is running and reports the
-   * cluster healthy; rejects at once when one of them has died.
+   * Resolves once the cluster has rejoined: every running node reports it healthy, sees
+   * every drive of every running node online (MinIO's admin StorageInfo, asked of each
+   * node: its own connections to its peers' drives), and has its storage clients to the
+   * peers restarted since back (`reconnectingClients`), so that losing one more node
+   * leaves each of the others its quorum. A node that answers /minio/health/cluster 200
+   * may still be unable to write to a restarted peer's drives for up to 30 s: a kill
+   * then takes it below write quorum. Rejects at once when a node has died unasked, and
+   * after `timeoutMs` with what each node still misses and the tails of their logs.
    */
   waitHealthy(timeoutMs?: number): Promise<void>;
+  /** Starts every node not running, then waitHealthy(). */
+  heal(timeoutMs?: number): Promise<void>;
   /** The nodes that exited without kill() or stop() asking, each with how and the tail of its log. */
   deaths(): readonly NodeDeath[];
   /** Kills every node, removes the forwarders, namespaces, bridge and drives. */
@@ -86,7 +95,17 @@ const NAME_PREFIX = 'stw';
 /** A node's first start formats the drives once all peers answer: slower than a single process. */
 const NODE_READY_TIMEOUT_MS = 90_000;
 const HEALTH_POLL_MS = 250;
+/** The longest wait of a MinIO storage client between attempts to re-connect (internal/rest/client.go). */
+const REST_BACKOFF_MAX_MS = 30_000;
+/** Beyond that bound: its health check's own timeout (1 s) and the scheduling of a loaded machine. */
+const REST_RECONNECT_SLACK_MS = 3_000;
+/** Bounds one health or StorageInfo request to a node. */
+const PROBE_TIMEOUT_MS = 5_000;
+/** SHA-256 of an empty payload, as SigV4 signs a GET. */
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const IP_TIMEOUT_MS = 10_000;
+/** What the helper writes into node `n`'s log (from 1) before each start of its process. */
+const startMark = (n: number) => `----- node ${n} started at `;
 /** How much of a node's log a failure shows. */
 const LOG_TAIL_CHARS = 6_000;
 
@@ -188,10 +207,18 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
     const deaths: NodeDeath[] = [];
     /** The deaths of nodes not started again since. */
     const down = new Map<number, NodeDeath>();
+    /** Per node: when its process last started and last went down (Date.now()), and, per peer, its log's size when that peer last started. */
+    const times = addresses.map(() => ({
+      started: 0,
+      downAt: 0,
+      outageMs: 0,
+      logAtPeerStart: new Map<number, number>(),
+    }));
+    const logFiles = addresses.map((_, i) => join(root, `n${i + 1}.log`));
     nodes = await Promise.all(
       addresses.map(async (address, i) => {
         const proxy = await startFaultProxy({ host: address, port: NODE_PORT });
-        const logFile = join(root, `n${i + 1}.log`);
+        const logFile = logFiles[i] as string;
         let child: ServerProcess | undefined;
         /** True from start() until kill(): an exit in between was not asked for. */
         let wanted = false;
@@ -208,6 +235,9 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
           async kill() {
             wanted = false;
             if (!child) return;
+            if (child.exit() === undefined)
+              await appendFile(logFile, `----- node ${i + 1} killed at ${new Date().toISOString()} -----\n`);
+            if (child.exit() === undefined) (times[i] as (typeof times)[number]).downAt = Date.now();
             if (child.pid !== undefined && child.exit() === undefined) process.kill(child.pid, 'SIGKILL');
             await child.stop();
             child = undefined;
@@ -218,7 +248,12 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
             down.delete(i);
             wanted = true;
             const startedAt = performance.now();
-            await appendFile(logFile, `----- node ${i + 1} started at ${new Date().toISOString()} -----\n`);
+            const own = times[i] as (typeof times)[number];
+            own.started = Date.now();
+            own.outageMs = own.downAt > 0 ? own.started - own.downAt : 0;
+            for (const [j, other] of times.entries())
+              if (j !== i) other.logAtPeerStart.set(i, fileSize(logFiles[j] as string));
+            await appendFile(logFile, `${startMark(i + 1)}${new Date().toISOString()} -----\n`);
             child = await startServerProcess({
               command: 'ip',
               args: [
@@ -243,6 +278,7 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
                 const afterMs = Math.round(performance.now() - startedAt);
                 // Read when asked: the pipe may still hold the last lines.
                 const death = { index: i, afterMs, exit, log: () => tail(logFile, LOG_TAIL_CHARS) };
+                (times[i] as (typeof times)[number]).downAt = Date.now();
                 deaths.push(death);
                 down.set(i, death);
               },
@@ -256,12 +292,73 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
       const node = nodes[index] as ClusterNode;
       try {
         const response = await fetch(`http://${node.address}:${NODE_PORT}/minio/health/cluster`, {
-          signal: AbortSignal.timeout(2_000),
+          signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
         });
         await response.body?.cancel();
         return response.status;
       } catch {
         return 0;
+      }
+    };
+    /** The drives of running nodes that node `index` does not see online, or why it cannot say. */
+    const missing = async (index: number): Promise<string[]> => {
+      const node = nodes[index] as ClusterNode;
+      const status = await clusterHealth(index);
+      if (status !== 200) return [`/minio/health/cluster answers ${status || 'nothing'}`];
+      let disks: { endpoint: string; state: string }[];
+      try {
+        disks = (await adminGet(node.address, '/minio/admin/v3/storageinfo', accessKey, secretKey)).Disks;
+      } catch (error) {
+        return [`its StorageInfo failed (${(error as Error).message})`];
+      }
+      const states = new Map(disks.map((disk) => [driveName(disk.endpoint), disk.state]));
+      const reconnecting = reconnectingClients(index);
+      return nodes
+        .filter((peer) => peer.running)
+        .flatMap((peer) => Array.from({ length: drives }, (_, d) => `n${peer.index + 1}/d${d + 1}`))
+        .flatMap((drive) => [
+          ...(states.get(drive) === 'ok' ? [] : [`${drive} ${states.get(drive) ?? 'absent'}`]),
+          ...(reconnecting.has(drive) ? [`${drive}: its storage client may not have re-connected yet`] : []),
+        ]);
+    };
+    /**
+     * The drives of peers restarted since node `index` started (it may have seen them
+     * down) that it may not write to yet. StorageInfo counts a drive online while either of its two
+     * connections is up, but the storage client that writes the shards of objects too large
+     * to be inlined, once marked offline, tries again on its own backoff (200 ms doubling,
+     * at most 30 s: internal/rest/client.go), so it may re-connect up to the outage's
+     * length (at most 30 s) after its peer is back. Done for a drive when the node logs
+     * "Client '.../minio/storage/<drive>/v63' re-connected" since the peer's start, or once
+     * that bound has passed.
+     */
+    const reconnectingClients = (index: number): Set<string> => {
+      const own = times[index] as (typeof times)[number];
+      const pending = new Set<string>();
+      for (const [j, peer] of times.entries()) {
+        if (j === index || !(nodes[j] as ClusterNode).running || own.started > peer.started) continue;
+        if (Date.now() > peer.started + Math.min(REST_BACKOFF_MAX_MS, peer.outageMs) + REST_RECONNECT_SLACK_MS)
+          continue;
+        const back = reconnected(logFiles[index] as string, own.logAtPeerStart.get(j) ?? 0);
+        for (let d = 1; d <= drives; d++) if (!back.has(`n${j + 1}/d${d}`)) pending.add(`n${j + 1}/d${d}`);
+      }
+      return pending;
+    };
+    const waitHealthy = async (timeoutMs = NODE_READY_TIMEOUT_MS) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (down.size > 0) throw new Error(`the cluster cannot heal: ${describeDeaths([...down.values()])}`);
+        const running = nodes.filter((n) => n.running);
+        const views = await Promise.all(running.map(async (n) => ({ node: n, missing: await missing(n.index) })));
+        const lacking = views.filter((view) => view.missing.length > 0);
+        if (running.length > 0 && lacking.length === 0) return;
+        if (Date.now() > deadline) {
+          const said = lacking.map((view) => `node ${view.node.index + 1}: ${view.missing.join(', ')}`);
+          const logs = lacking.map((view) => `----- node ${view.node.index + 1} -----\n${view.node.log()}`);
+          throw new Error(
+            `the cluster has not rejoined after ${timeoutMs} ms; not yet seen online: ${said.join('; ')}\n${logs.join('\n')}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
       }
     };
     const cluster: MinioCluster = {
@@ -278,18 +375,10 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
         stop: () => cluster.stop(),
       }),
       clusterHealth,
-      async waitHealthy(timeoutMs = NODE_READY_TIMEOUT_MS) {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          if (down.size > 0) throw new Error(`the cluster cannot heal: ${describeDeaths([...down.values()])}`);
-          const statuses = await Promise.all(nodes.filter((n) => n.running).map((n) => clusterHealth(n.index)));
-          if (statuses.length > 0 && statuses.every((status) => status === 200)) return;
-          if (Date.now() > deadline) {
-            const logs = nodes.map((n) => `----- node ${n.index + 1} -----\n${n.log()}`);
-            throw new Error(`the cluster is not healthy after ${timeoutMs} ms (${statuses})\n${logs.join('\n')}`);
-          }
-          await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
-        }
+      waitHealthy,
+      async heal(timeoutMs) {
+        await Promise.all(nodes.map((node) => node.start()));
+        await waitHealthy(timeoutMs);
       },
       deaths: () => deaths,
       async stop() {
@@ -299,8 +388,7 @@ export async function startMinioCluster(options: ClusterOptions = {}): Promise<M
       },
     };
     // The nodes wait for each other before formatting the drives: start them together.
-    await Promise.all(nodes.map((node) => node.start()));
-    await cluster.waitHealthy();
+    await cluster.heal();
     return cluster;
   } catch (error) {
     await Promise.all(
@@ -340,6 +428,64 @@ function tail(file: string, chars: number): string {
   } catch {
     return '';
   }
+}
+
+/** The drives whose storage client `logFile` says re-connected, from byte `from` on. */
+function reconnected(logFile: string, from: number): Set<string> {
+  let log: string;
+  try {
+    log = readFileSync(logFile).subarray(from).toString('utf8');
+  } catch {
+    return new Set();
+  }
+  return new Set([...log.matchAll(RECONNECTED)].map((match) => driveName(match[1] as string)));
+}
+
+/** MinIO's line when a storage client to a peer's drive is back (1: the drive's path). */
+const RECONNECTED = /Client 'https?:\/\/[^/']+\/minio\/storage(\/[^']*?)\/v\d+' re-connected/g;
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** `n2/d1` for a drive's endpoint (`http://10.213.7.3:9000/<root>/n2/d1`, or its path alone). */
+function driveName(endpoint: string): string {
+  return /(n\d+\/d\d+)\/?$/.exec(endpoint)?.[1] ?? endpoint;
+}
+
+/** A GET of MinIO's admin API on `address`, signed (SigV4) with the root credentials; its JSON answer. */
+async function adminGet(
+  address: string,
+  path: string,
+  accessKey: string,
+  secretKey: string,
+): Promise<{ Disks: { endpoint: string; state: string }[] }> {
+  const date = new Date();
+  const headers: Record<string, string> = {
+    host: `${address}:${NODE_PORT}`,
+    'x-amz-date': date.toISOString().replace(/[:-]|\.\d{3}/g, ''),
+    'x-amz-content-sha256': EMPTY_SHA256,
+  };
+  headers.authorization = signV4(
+    { protocol: 'http:', method: 'GET', path, headers },
+    accessKey,
+    secretKey,
+    REGION,
+    date,
+    EMPTY_SHA256,
+  );
+  const { host: _, ...sent } = headers;
+  const response = await fetch(`http://${address}:${NODE_PORT}${path}`, {
+    headers: sent,
+    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+  });
+  const body = await response.text();
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${body.slice(0, 200)}`);
+  return JSON.parse(body) as { Disks: { endpoint: string; state: string }[] };
 }
 
 async function minioBinary(): Promise<string | undefined> {
