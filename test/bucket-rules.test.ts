@@ -20,7 +20,8 @@ const MOTO_RULES: RuleSupport = {
   abortIncompleteUploads: true,
 };
 
+// Both servers before any suite is queued (test/support/uvu-file.ts says why).
 const minio = await requireServerOrSkip('s3', 'bucket rules on minio');
-if (minio) bucketRulesSuite(minio.kind === 'env' ? 'the S3 server' : 'MinIO', minio, ruleSupport(MINIO_FEATURES));
 const moto = await requireServerOrSkip('moto', 'bucket rules on moto');
+if (minio) bucketRulesSuite(minio.kind === 'env' ? 'the S3 server' : 'MinIO', minio, ruleSupport(MINIO_FEATURES));
 if (moto) bucketRulesSuite('moto', moto, MOTO_RULES);

@@ -29,6 +29,9 @@ import { requireServerOrSkip, type S3ServerInfo } from './support/servers.js';
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
 
+// Before any suite is queued (test/support/uvu-file.ts says why).
+const server = await requireServerOrSkip('s3', 'direct uploads');
+
 const unsupported = suite('direct uploads: drivers without them');
 unsupported('memory answers UNSUPPORTED for every multipart call', async () => {
   const storage = createMemoryStorage();
@@ -39,7 +42,6 @@ unsupported('memory answers UNSUPPORTED for every multipart call', async () => {
 });
 unsupported.run();
 
-const server = await requireServerOrSkip('s3', 'direct uploads');
 if (server) {
   for (const driver of ['minio', 's3'] as const) directUploads(driver, server);
 }

@@ -22,6 +22,8 @@ import { requireServerOrSkip, type S3ServerInfo } from './support/servers.js';
 type Kind = 'minio' | 's3';
 const KINDS: readonly Kind[] = ['minio', 's3'];
 const SECRET = 'parity-secret-key-0123456789';
+// Before any suite is queued (test/support/uvu-file.ts says why).
+const server = await requireServerOrSkip('s3', 'object stores: bucket plan on both drivers');
 
 /**
  * A storage of `kind` on `endpoint` (a URL, a stub), with `extra` options that both drivers
@@ -236,7 +238,6 @@ options('the object-store core imports no SDK, no driver and not the facade', ()
 options.run();
 
 // ---------------------------------------------------------------------------------------
-const server = await requireServerOrSkip('s3', 'object stores: bucket plan on both drivers');
 if (server) serverSuite(server);
 
 function serverSuite(server: S3ServerInfo): void {

@@ -1,7 +1,8 @@
 /**
  * Runs one uvu test file in this process and writes its counts as JSON to the path in
  * STOWAGE_TEST_RESULT. A file that registers no suite (no `.run()` call) is a failure:
- * uvu itself would pass it silently.
+ * uvu itself would pass it silently. So is a file that queues a suite and then awaits at
+ * its top level before queuing another (see `loading` below).
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -25,6 +26,27 @@ global.UVU_DEFER = 1;
 const uvu = await import('uvu');
 global.UVU_QUEUE.push([file]);
 global.UVU_INDEX = global.UVU_QUEUE.length - 1;
+
+// Run on its own (`node --import tsx <file>`), uvu starts running the queued suites as
+// soon as the file lets the event loop turn (a top-level await of a server, say), and
+// starts them all again at the next `.run()`: two runs at once, whose cleanups remove what
+// the other run is still using. Here each suite is noted with how many turns the file had
+// let pass while loading; a suite with tests followed by one queued after a later turn is
+// that hazard, and fails the file. (Skipped suites, queued while a server is looked for,
+// have no tests and cannot clash.)
+let loading = true;
+let turns = 0;
+const queuedAt: number[] = [];
+const queue = global.UVU_QUEUE[global.UVU_INDEX] as Queue[number];
+queue.push = (...items) => {
+  for (const _ of items) queuedAt.push(turns);
+  if (loading) {
+    setTimeout(() => {
+      if (loading) turns++;
+    });
+  }
+  return Array.prototype.push.apply(queue, items);
+};
 // A missing test server explains itself (test/support/servers.ts); its stack says nothing
 // more. It may surface while the file loads, or from a promise a file started early.
 const unavailable = (error: unknown) => {
@@ -39,6 +61,7 @@ try {
 } catch (error) {
   unavailable(error);
 }
+loading = false;
 
 const group = global.UVU_QUEUE[global.UVU_INDEX] ?? [];
 const runners = group.slice(1) as Runner[];
@@ -47,12 +70,14 @@ if (runners.length === 0) {
   counts.failed = 1;
   console.error(`${file}: registered no test suite — did it forget to call .run()?`);
 } else {
+  const withTests: boolean[] = [];
   group.splice(
     1,
     runners.length,
-    ...runners.map((run) => async () => {
+    ...runners.map((run, index) => async () => {
       const result = await run();
       const [, passed, skipped, total] = result;
+      withTests[index] = total > 0;
       counts.total += total;
       counts.passed += passed;
       counts.skipped += skipped;
@@ -65,6 +90,14 @@ if (runners.length === 0) {
     }),
   );
   await uvu.exec();
+  const queuedLater = (index: number) => queuedAt.some((turn) => turn > (queuedAt[index] ?? 0));
+  if (runners.some((_, index) => withTests[index] && queuedLater(index))) {
+    counts.failed += 1;
+    process.exitCode = 1;
+    console.error(
+      `${file}: it queues a suite (.run()) and then awaits at its top level before queuing another, so run on its own (node --import tsx ${file}) uvu would run its suites twice at once; await servers and browsers before the first .run().`,
+    );
+  }
 }
 write();
 // A file whose tests have ended but which leaves a server, socket or timer running would
