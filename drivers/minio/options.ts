@@ -43,8 +43,10 @@ export const MINIO_OPTIONS = defineOptions('minio', {
   /**
    * More nodes of the same MinIO (a distributed cluster), `host:port` or URLs as
    * `endpoint`: requests go to one endpoint at a time, `endpoint` first, and move to the
-   * next when it does not answer (refused, unreachable, reset or timed out; the request is
-   * then retried there, within `maxAttempts`). `isAvailable()` asks them all. Not with
+   * next when it does not answer (refused, unreachable, reset or timed out) or answers that
+   * it cannot serve now (a MinIO node still starting, or short of quorum in its own view:
+   * `XMinioServerNotInitialized`, `SlowDownWrite`, `SlowDownRead`); the request is then
+   * retried there, within `maxAttempts`. `isAvailable()` asks them all. Not with
    * `client`.
    */
   endpoints: option.list({
@@ -52,7 +54,7 @@ export const MINIO_OPTIONS = defineOptions('minio', {
     validate: (values, label) => {
       for (const value of values) endpointShape(value, label);
     },
-    doc: 'more nodes of the same distributed MinIO (comma-separated): requests move to the next when the one in use does not answer ([servers](servers.md))',
+    doc: 'more nodes of the same distributed MinIO (comma-separated): requests move to the next when the one in use does not answer or cannot serve now ([servers](servers.md))',
   }),
   /** Talk to `endpoint` over https. Default false. */
   useHttps: option.boolean({ env: 'MINIO_USE_HTTPS', defaultDoc: '`false`', doc: 'https to `endpoint`' }),

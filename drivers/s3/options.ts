@@ -80,8 +80,10 @@ export const S3_OPTIONS = defineOptions('s3', {
   /**
    * More endpoints of the same store (the nodes of a distributed MinIO), URLs as
    * `endpoint`: requests go to one endpoint at a time, `endpoint` first, and move to the
-   * next when it does not answer (refused, unreachable, reset or timed out; the request is
-   * then retried there, within `maxAttempts`). `isAvailable()` asks them all. Needs
+   * next when it does not answer (refused, unreachable, reset or timed out) or answers that
+   * it cannot serve now (a MinIO node still starting, or short of quorum in its own view:
+   * `XMinioServerNotInitialized`, `SlowDownWrite`, `SlowDownRead`); the request is then
+   * retried there, within `maxAttempts`. `isAvailable()` asks them all. Needs
    * `endpoint`; not with `client`.
    */
   endpoints: option.list({
@@ -89,7 +91,7 @@ export const S3_OPTIONS = defineOptions('s3', {
     validate: (values, label) => {
       for (const value of values) checkEndpoint(value, label);
     },
-    doc: 'more endpoints of the same store, e.g. nodes of a distributed MinIO (comma-separated URLs): requests move to the next when the one in use does not answer ([servers](servers.md))',
+    doc: 'more endpoints of the same store, e.g. nodes of a distributed MinIO (comma-separated URLs): requests move to the next when the one in use does not answer or cannot serve now ([servers](servers.md))',
   }),
   /**
    * The endpoint users' browsers reach, for every URL handed out (presigned and
