@@ -8,10 +8,11 @@
  *   stored objects are read, and at that moment 10 answers to racing saves are lost
  *   between client and node 1: held at node 1's proxy once node 1 has answered, node 3
  *   killed, then the held answers cut (fault-proxy.ts `holdAnswers`); node 3 is restarted
- *   once the racing saves have ended, while the 1 GiB save and the reads go on: every save ends stored exactly once under the name it returned or failed
- *   cleanly (a StorageError, nothing left under any name); once the cluster is healthy
- *   again every stored object reads back byte-identical; no incomplete upload and no
- *   reservation remains.
+ *   once the racing saves have ended, while the 1 GiB save and the reads go on: every
+ *   save ends stored exactly once under the name it returned or failed cleanly (a
+ *   StorageError, nothing left under any name); once the cluster is healthy again every
+ *   stored object reads back byte-identical; no incomplete upload and no reservation
+ *   remains.
  * - With the node it talks to killed, a client given the other nodes (`endpoints`) fails
  *   over to the next; with no server behind its one endpoint, a call fails with
  *   UNAVAILABLE within the configured timeout.
