@@ -165,7 +165,8 @@ export interface ObjectTransport {
    * PUT of a stream of `length` bytes in one request: `body` (aws-chunked.ts) as it is,
    * with `awsChunkedHeaders(length)` and the payload unsigned. Resolves with the ETag and
    * the server's echo of the trailer's CRC32 (undefined when it sent none: it did not
-   * check it). `body` is consumed, so the core never repeats it.
+   * check it). `body` is consumed: to send the PUT again, the core makes a new one from
+   * content that can be read again (write.ts `sendStreamed`).
    */
   putStream(
     bucket: string,
