@@ -20,6 +20,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { inspect } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -425,6 +426,31 @@ function faults(kind: Kind, server: S3ServerInfo): void {
   // refused by the server, sent again, and never stored.
   const part = (number: number): RegExp => new RegExp(`^PUT \\S+partNumber=${number}&uploadId=`);
 
+  test('queueSize parts of an upload are in flight at once, and no more', async () => {
+    for (const queueSize of [2, 3]) {
+      const wide = storageVia(kind, server, proxy.host, bucket, { requestTimeoutMs: PATIENT_TIMEOUT_MS, queueSize });
+      const bytes = randomBytes((queueSize + 2) * PART_SIZE);
+      const name = `queue/${queueSize}.bin`;
+      // Holds the answers of more parts than the queue: the next part may go only once one is answered.
+      const held = proxy.holdAnswers(/^PUT \S*partNumber=/, queueSize + 1);
+      const saved = wide.save(name, streamOf(bytes));
+      saved.catch(() => {});
+      try {
+        for (let waited = 0; held.held < queueSize && waited < 20_000; waited += 10) await sleep(10);
+        assert.is(held.held, queueSize, `queueSize ${queueSize}: parts in flight`);
+        // Time for a part beyond the queue to be sent, if one were.
+        await sleep(500);
+        assert.is(held.held, queueSize, `queueSize ${queueSize}: a part sent while none was answered`);
+      } finally {
+        held.cut();
+      }
+      assert.is(await saved, name);
+      assert.ok((await (await wide.open(name)).bytes()).equals(bytes), `queueSize ${queueSize}: the bytes saved`);
+      await wide.close();
+    }
+    await assertOnly('queue/', ['queue/2.bin', 'queue/3.bin']);
+  });
+
   test('a byte flipped in a part is refused and the part sent again; the object holds the bytes saved', async () => {
     for (const number of [1, 2]) {
       const bytes = randomBytes(LARGE);
@@ -527,7 +553,7 @@ function storageVia(
   server: S3ServerInfo,
   host: string,
   bucket: string,
-  extra: { maxAttempts?: number; requestTimeoutMs?: number; conditionalWrites?: boolean } = {},
+  extra: { maxAttempts?: number; requestTimeoutMs?: number; conditionalWrites?: boolean; queueSize?: number } = {},
 ): Storage {
   const common = { bucket, privateBuckets: [bucket], partSize: PART_SIZE, requestTimeoutMs: TIMEOUT_MS, ...extra };
   return kind === 'minio'

@@ -17,13 +17,6 @@ export type { Endpoint } from './options.js';
 /** The external endpoint: where URLs point (with a path prefix) and the host they are signed for. */
 export interface ExternalAddress extends ExternalEndpoint, Endpoint {}
 
-/**
- * Parts of a multipart upload held at once (src/parts.ts): one fills or hashes while the
- * other is sent and stored, so client and server work at the same time. Memory:
- * PARALLEL_PARTS × partSize, reused from part to part.
- */
-const PARALLEL_PARTS = 2;
-
 /** The core's settings, and what only the MinIO driver needs. */
 export interface MinioConfig extends ObjectStoreSettings {
   endpoint: Endpoint;
@@ -77,7 +70,7 @@ export function resolveConfig(given: MinioOptions): MinioConfig {
     requestTimeoutMs: options.requestTimeoutMs,
     healthTimeoutMs: options.healthTimeoutMs,
     partSize: options.partSize,
-    parallelParts: PARALLEL_PARTS,
+    parallelParts: options.queueSize,
     conditionalWrites: options.conditionalWrites,
     bucketCheckOnSave: options.bucketCheckOnSave,
     consistencyCheckOnStart: options.consistencyCheckOnStart,

@@ -12,6 +12,7 @@ import { bucketRuleOptions, checkBucketOption, parsePolicyHooks } from '../../sr
 import { configError } from '../../src/env.js';
 import { normalizeName } from '../../src/names.js';
 import { conditionalWritesOption } from '../../src/object-store/conditional.js';
+import { queueSizeOption } from '../../src/object-store/write.js';
 import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, parseExternalEndpoint } from '../../src/object-store.js';
 import { defineOptions, type OptionsOf, option } from '../../src/options.js';
 import { DEFAULT_MAX_ATTEMPTS, MAX_MAX_ATTEMPTS } from '../../src/retry.js';
@@ -198,8 +199,8 @@ export const MINIO_OPTIONS = defineOptions('minio', {
   }),
   /**
    * Bytes per multipart part, from 5 MiB to 5 GiB: bodies up to this size go in one
-   * PUT, longer streams in parts of this size, two parts in memory at a time (parts
-   * double in size after every 1,000, so a stream of any length fits S3's 10,000).
+   * PUT, longer streams in parts of this size, `queueSize` parts in memory at a time
+   * (parts double in size after every 1,000, so a stream of any length fits S3's 10,000).
    */
   partSize: option.number({
     min: MIN_PART_SIZE,
@@ -207,8 +208,14 @@ export const MINIO_OPTIONS = defineOptions('minio', {
     default: DEFAULT_PART_SIZE,
     env: 'MINIO_MULTIPART_PART_SIZE',
     defaultDoc: '8 MiB',
-    doc: 'bodies up to this size go in one PUT, longer streams in parts of it (5 MiB to 5 GiB), two parts in memory',
+    doc: 'bodies up to this size go in one PUT, longer streams in parts of it (5 MiB to 5 GiB)',
   }),
+  /**
+   * Parts uploaded at once per upload: memory per upload is about partSize × queueSize,
+   * in buffers reused from part to part. More than the default pays where the network's
+   * window, not the server's CPU, bounds an upload (docs/benchmarks.md, "Parts in flight").
+   */
+  queueSize: queueSizeOption('MINIO_MULTIPART_QUEUE_SIZE'),
   /**
    * The `http.Agent` (or `https.Agent`) requests go through: connection pooling, TLS
    * options such as a private CA (django-minio-backend's `MINIO_HTTP_CLIENT`).

@@ -8,6 +8,7 @@ import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { bucketRuleOptions, checkBucketOption, parsePolicyHooks } from '../../src/buckets.js';
 import { configError } from '../../src/env.js';
 import { conditionalWritesOption } from '../../src/object-store/conditional.js';
+import { queueSizeOption } from '../../src/object-store/write.js';
 import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, parseExternalEndpoint } from '../../src/object-store.js';
 import { defineOptions, type OptionsOf, option } from '../../src/options.js';
 import { DEFAULT_MAX_ATTEMPTS, MAX_MAX_ATTEMPTS } from '../../src/retry.js';
@@ -17,10 +18,6 @@ import { MAX_URL_EXPIRY_SECONDS } from '../../src/storage.js';
 export type ChecksumMode = 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
 const CHECKSUM_MODES: readonly ChecksumMode[] = ['WHEN_SUPPORTED', 'WHEN_REQUIRED'];
 
-// 2 × 8 MiB parts in reused buffers: a 1 GiB save peaks at about +55 MiB, at the throughput
-// of 3 or 4 parts in flight (bench, docs/benchmarks.md).
-export const DEFAULT_QUEUE_SIZE = 2;
-const MAX_QUEUE_SIZE = 64;
 const MAX_TIMEOUT_MS = 600_000;
 const MAX_REQUEST_TIMEOUT_MS = 3_600_000;
 
@@ -202,13 +199,7 @@ export const S3_OPTIONS = defineOptions('s3', {
     doc: 'bodies up to this size go in one PUT, longer streams in parts of it (5 MiB to 5 GiB)',
   }),
   /** Parts uploaded at once per upload. */
-  queueSize: option.number({
-    min: 1,
-    max: MAX_QUEUE_SIZE,
-    default: DEFAULT_QUEUE_SIZE,
-    env: 'S3_QUEUE_SIZE',
-    doc: 'parts in flight (and in memory) per upload',
-  }),
+  queueSize: queueSizeOption('S3_QUEUE_SIZE'),
   /**
    * When the SDK adds CRC checksums to requests. `WHEN_SUPPORTED` (the SDK's default
    * since 3.729) sends aws-chunked bodies and signs an empty-body CRC into presigned

@@ -155,6 +155,7 @@ const INVALID: Record<DriverName, Case[]> = {
     ...numbers('MINIO_POLICY_HOOKS', '{not json', '{"not":"a list"}', '[["bucket"]]', '[["Bad_Bucket", {}]]'),
     ...numbers('MINIO_URL_EXPIRY_HOURS', '169', '0', 'forever', '-1', '0.0001'),
     ...numbers('MINIO_MULTIPART_PART_SIZE', '1024', '1e12', 'big'),
+    ...numbers('MINIO_MULTIPART_QUEUE_SIZE', '0', '65', 'x'),
     ...numbers('MINIO_REQUEST_TIMEOUT_MS', '-1', '1.5', 'soon'),
     ...numbers('MINIO_HEALTH_TIMEOUT_MS', '0', '1e9', 'x'),
     ...numbers('MINIO_ENDPOINTS', 'minio:99999', 'ftp://minio:21'),
