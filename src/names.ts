@@ -19,6 +19,13 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const LONE_SURROGATE = /\p{Surrogate}/u;
 const WINDOWS_DRIVE = /^[A-Za-z]:/;
 /**
+ * A name that passes every check below unchanged: ASCII letters, digits, `_`, `-` and `.`,
+ * in non-empty segments that do not start with `.`, joined by single slashes. Most names
+ * are like this; it skips the full checks' regular expressions, splits and byte counts,
+ * a measurable part of a small object's operation (bench/small.ts).
+ */
+const PLAIN_NAME = /^[\w-][\w.-]*(?:\/[\w-][\w.-]*)*$/;
+/**
  * Segments starting with this are the fs and memory drivers' temporary files, which
  * listings skip; reserved on every driver so that names port between them.
  */
@@ -43,6 +50,8 @@ const SURROUNDING_PYTHON_WHITESPACE = new RegExp(`^[${PYTHON_WHITESPACE}]+|[${PY
  */
 export function normalizeName(name: string): string {
   if (typeof name !== 'string') throw invalid(String(name), 'a name must be a string');
+  // ASCII: its length is its UTF-8 byte count, so no segment nor the whole is too long.
+  if (name.length <= MAX_SEGMENT_BYTES && PLAIN_NAME.test(name)) return name;
   if (CONTROL_CHARACTERS.test(name)) {
     throw invalid(name, 'names may not contain NUL or control characters');
   }

@@ -108,7 +108,19 @@ export interface ResumeOptions {
  * slow reader is never timed out. Destroying the body releases the connection.
  */
 export function resumableBody(first: Readable, options: ResumeOptions): Readable {
+  if (arrived(first, options.end - options.start + 1)) return first;
   return new ResumingBody(first, options);
+}
+
+/**
+ * True when the whole of a body is already in memory: an HTTP response (as both SDKs give
+ * it) that was received to its end, its bytes still buffered. No cut or stall can touch it
+ * any more, so it needs no wrapper. A small object's body often comes with its headers: at
+ * 4 KiB the wrapper (a Readable, its listeners, the watchdog) was a measurable part of an
+ * open+read's client CPU.
+ */
+function arrived(body: Readable, length: number): boolean {
+  return (body as Readable & { complete?: boolean }).complete === true && body.readableLength === length;
 }
 
 /**

@@ -29,6 +29,30 @@ test('normalizeName drops "." segments and repeated slashes', () => {
   assert.is(normalizeName('ünï/😀 x.txt'), 'ünï/😀 x.txt');
 });
 
+test('normalizeName gives every short name over a/./-/_// what the rules say', () => {
+  // Plain names take a shortcut past the full checks: both must agree with the rules.
+  const expected = (name: string): string | undefined => {
+    const segments = name.split('/');
+    if (name.startsWith('/') || name.endsWith('/') || segments.includes('..')) return undefined;
+    if (segments.at(-1) === '.') return undefined;
+    const kept = segments.filter((segment) => segment !== '' && segment !== '.');
+    return kept.length === 0 ? undefined : kept.join('/');
+  };
+  let names = [''];
+  for (let length = 1; length <= 5; length++) {
+    names = names.flatMap((name) => ['a', '.', '-', '_', '/'].map((c) => name + c));
+    for (const name of names) {
+      const want = expected(name);
+      if (want === undefined)
+        assert.ok(
+          invalid(() => normalizeName(name)),
+          JSON.stringify(name),
+        );
+      else assert.is(normalizeName(name), want, JSON.stringify(name));
+    }
+  }
+});
+
 test('normalizeName rejects what could escape or confuse', () => {
   for (const name of [
     '',

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, get, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
@@ -95,6 +98,43 @@ test('after a stall the rest is asked for from the first missing byte', async ()
   assert.equal(offsets, [100 * KiB]);
   assert.ok(Buffer.concat(read).equals(data));
   first.destroy();
+});
+
+test('a response that has arrived whole is handed over as it is; one still arriving is wrapped', async () => {
+  const data = randomBytes(4 * KiB);
+  let holdBack = false;
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'Content-Length': data.length });
+    if (!holdBack) return void response.end(data);
+    // Half now, the rest a little later: the body is still arriving when it is opened.
+    response.write(data.subarray(0, data.length / 2));
+    setTimeout(() => response.end(data.subarray(data.length / 2)), 50);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const fetchBody = async () => {
+    const [response] = (await once(get({ host: '127.0.0.1', port, agent: false }), 'response')) as [IncomingMessage];
+    // Long enough for a small answer on loopback to be parsed to its end.
+    await sleep(20);
+    return response;
+  };
+  try {
+    const whole = await fetchBody();
+    assert.ok(whole.complete);
+    const handed = resumableBody(whole, options({ end: data.length - 1 }));
+    assert.is(handed, whole);
+    assert.ok(Buffer.concat(await handed.toArray()).equals(data));
+
+    holdBack = true;
+    const partial = await fetchBody();
+    assert.not.ok(partial.complete);
+    const wrapped = resumableBody(partial, options({ end: data.length - 1 }));
+    assert.is.not(wrapped, partial);
+    assert.ok(Buffer.concat(await wrapped.toArray()).equals(data));
+  } finally {
+    server.close();
+  }
 });
 
 test.run();
