@@ -35,7 +35,7 @@ import {
   type LifecycleRule as SdkLifecycleRule,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import type { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { CorsRule, LifecycleRule, StoredRules } from '../../src/buckets.js';
 import type { HealthStatus } from '../../src/driver.js';
@@ -356,6 +356,8 @@ export class S3Transport implements ObjectTransport {
       conditions.push(['eq', '$Content-Type', policy.contentType]);
       fields['Content-Type'] = policy.contentType;
     }
+    // Imported on first use: a process that never presigns a POST does not keep it in its heap.
+    const { createPresignedPost } = await import('@aws-sdk/s3-presigned-post');
     const post = await createPresignedPost(this.#presigner, {
       Bucket: bucket,
       Key: key,
