@@ -9,18 +9,15 @@
  * the figures. Every AWS-SDK-based contender gets the same SDK settings stowage's S3
  * driver uses on a custom endpoint (path style, checksums only WHEN_REQUIRED), so that
  * the comparison measures the layer, not a different SDK configuration.
+ *
+ * Each contender imports its packages when it opens, so that a process running one
+ * contender (bench/large-child.ts) holds only that one's code: a large read's CPU grows
+ * with the live heap (each of its ~30 full collections per GiB marks all of it), and the
+ * plain node:http baseline would otherwise pay for every SDK.
  */
 import type { Readable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { Client } from 'minio';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import type { Client } from 'minio';
 import { collect } from './workload.js';
 
 /** The server and bucket every contender talks to. */
@@ -127,7 +124,7 @@ export const CONTENDERS: readonly Contender[] = [
       readStream: 'client.getObject(bucket, name): one GET',
     },
     async open(target) {
-      const client = minioClient(target);
+      const client = await minioClient(target);
       const { bucket } = target;
       return {
         async save(name, body) {
@@ -199,6 +196,10 @@ export const CONTENDERS: readonly Contender[] = [
       readStream: 'GetObjectCommand: one GET',
     },
     async open(target) {
+      const { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } = await import(
+        '@aws-sdk/client-s3'
+      );
+      const { Upload } = await import('@aws-sdk/lib-storage');
       const client = new S3Client(s3Config(target));
       const { bucket: Bucket } = target;
       return {
@@ -301,6 +302,7 @@ export const CONTENDERS: readonly Contender[] = [
     async open(target) {
       const { FileStorage } = await import('@flystorage/file-storage');
       const { AwsS3StorageAdapter } = await import('@flystorage/aws-s3');
+      const { S3Client } = await import('@aws-sdk/client-s3');
       const client = new S3Client(s3Config(target));
       const storage = new FileStorage(
         new AwsS3StorageAdapter(client, {
@@ -334,7 +336,8 @@ export function contender(id: ContenderId): Contender {
 }
 
 /** The raw minio-js client: plain, with the region set so that it never asks for a bucket's location. */
-export function minioClient(target: Target): Client {
+export async function minioClient(target: Target): Promise<Client> {
+  const { Client } = await import('minio');
   const url = new URL(target.endpoint);
   return new Client({
     endPoint: url.hostname,

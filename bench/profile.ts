@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const contenders = (value('contenders') ?? 'stowage-minio,stowage-s3').split(',') as ContenderId[];
   const server = await startBenchServer(args.includes('--disk'));
   const target: Target = { ...server, bucket: `stowage-profile-${randomBytes(4).toString('hex')}` };
-  const admin = minioClient(target);
+  const admin = await minioClient(target);
   await admin.makeBucket(target.bucket, target.region);
   const directory = mkdtempSync(join(tmpdir(), 'stowage-profile-'));
   const summaries: ProfileSummary[] = [];

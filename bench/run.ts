@@ -136,7 +136,7 @@ if (objectStore) {
     region: server.region,
     bucket,
   };
-  const admin = minioClient(target);
+  const admin = await minioClient(target);
   await admin.makeBucket(bucket, target.region);
   const prefix = `run-${started.getTime()}/`;
   const djangoRunner = wanted('django') ? await django(!quick) : 'not asked for (--only)';
@@ -363,13 +363,11 @@ async function largeDjango(
       `  ${'django-minio-backend'.padEnd(32)} ${direction.padEnd(4)} ${String(result.mbPerSecond).padStart(5)} MB/s  RSS +${result.rssGrowthMiB.toFixed(0)} MiB`,
     );
   }
-  await minioClient(target)
-    .removeObject(target.bucket, name)
-    .catch(() => {});
+  await (await minioClient(target)).removeObject(target.bucket, name).catch(() => {});
   return out;
 }
 
-async function removeBucket(admin: ReturnType<typeof minioClient>, bucket: string): Promise<void> {
+async function removeBucket(admin: Awaited<ReturnType<typeof minioClient>>, bucket: string): Promise<void> {
   const names: string[] = [];
   for await (const item of admin.listObjectsV2(bucket, '', true)) if (item.name) names.push(item.name);
   for (let i = 0; i < names.length; i += 1000) await admin.removeObjects(bucket, names.slice(i, i + 1000));
