@@ -53,8 +53,11 @@ export interface Contender {
   label: string;
   /** The SDK underneath: what "raw" means for it. */
   sdk: 'minio-js' | 'aws-sdk' | 'none';
-  /** `limit`: what the machine does without a storage layer (curl, plain node:http), large objects only. */
-  kind: 'stowage' | 'raw' | 'peer' | 'limit';
+  /**
+   * `limit`: what the machine does without a storage layer (curl, plain node:http), large
+   * objects only. `control`: a raw SDK measured a second time beside itself (`CONTROLS`).
+   */
+  kind: 'stowage' | 'raw' | 'peer' | 'limit' | 'control';
   /** What each operation does, for the report (`saveSized` where it differs from `saveStream`). */
   work: Record<Operation, string> & { saveSized?: string };
   open(target: Target): Promise<Session>;
@@ -71,7 +74,9 @@ export type ContenderId =
   | 'sab-minio'
   | 'curl'
   | 'node-http'
-  | 'opendal';
+  | 'opendal'
+  | 'raw-minio-again'
+  | 'raw-s3-again';
 
 /** Part size for every multipart upload that lets us choose: stowage's default. */
 export const PART_SIZE = 8 * 1024 * 1024;
@@ -333,6 +338,22 @@ export function contender(id: ContenderId): Contender {
   const found = CONTENDERS.find((c) => c.id === id);
   if (!found) throw new Error(`no contender ${id}`);
   return found;
+}
+
+/**
+ * The raw SDKs once more, small objects only: raw ÷ raw, the A/A pair, is what a ratio
+ * of two identical clients comes to in this run, the noise floor the 1.05× CPU target
+ * is read against. Each runs right after its raw original, as each driver runs right
+ * before it.
+ */
+export const CONTROLS: readonly Contender[] = (['raw-minio', 'raw-s3'] as const).map((id) => {
+  const raw = contender(id);
+  return { ...raw, id: `${id}-again` as ContenderId, label: `${raw.label} again`, kind: 'control' };
+});
+
+/** The small-object contenders in the order they take turns: each control right after its raw original. */
+export function withControls(contenders: readonly Contender[]): Contender[] {
+  return contenders.flatMap((c) => [c, ...CONTROLS.filter((control) => control.id === `${c.id}-again`)]);
 }
 
 /** The raw minio-js client: plain, with the region set so that it never asks for a bucket's location. */

@@ -105,29 +105,22 @@ export function renderMarkdown(results: BenchResults, source: string): string {
 function targetTable(r: BenchResults): string[] {
   const rows: string[][] = [];
   for (const pair of PAIRS) {
+    const control: Id = `${pair.raw}-again`;
     const ratios = smallRatios(r, pair.driver, pair.raw);
     if (ratios.length) {
       const worst = ratios.reduce((a, b) => (b.ratio < a.ratio ? b : a));
       rows.push([
         `small objects, ${pair.label}: within 5 %`,
-        `worst ${x(worst.ratio)} (${PHASE_LABEL[worst.phase]}, c=${worst.concurrency}); median ${x(median(ratios.map((q) => q.ratio)))}`,
+        `worst ${x(worst.ratio)} (${PHASE_LABEL[worst.phase]}, c=${worst.concurrency}); median ${x(median(ratios.map((q) => q.ratio)))}${spread(smallRatios(r, control, pair.raw))}`,
         met(worst.ratio >= TARGETS.smallRatio),
       ]);
     }
-    const cpu = r.small
-      .filter((s) => s.contender === pair.driver && s.cpuMicrosPerOp)
-      .flatMap((s) => {
-        const base = small(r, pair.raw, s.concurrency)?.cpuMicrosPerOp;
-        const own = s.cpuMicrosPerOp as Record<Phase, number>;
-        return base
-          ? PHASES.map((phase) => ({ phase, concurrency: s.concurrency, ratio: own[phase] / base[phase] }))
-          : [];
-      });
+    const cpu = cpuRatios(r, pair.driver, pair.raw);
     if (cpu.length) {
       const worst = cpu.reduce((a, b) => (b.ratio > a.ratio ? b : a));
       rows.push([
         `small objects, ${pair.label}: client CPU per operation ≤ ${x(TARGETS.smallCpuRatio)} the raw SDK's (median over the blocks)`,
-        `worst ${x(worst.ratio)} (${PHASE_LABEL[worst.phase]}, c=${worst.concurrency}); ${cpu.filter((q) => q.ratio <= TARGETS.smallCpuRatio).length} of ${cpu.length} within`,
+        `worst ${x(worst.ratio)} (${PHASE_LABEL[worst.phase]}, c=${worst.concurrency}); ${cpu.filter((q) => q.ratio <= TARGETS.smallCpuRatio).length} of ${cpu.length} within${spread(cpuRatios(r, control, pair.raw))}`,
         met(worst.ratio <= TARGETS.smallCpuRatio),
       ]);
     }
@@ -646,6 +639,26 @@ function smallRatios(r: BenchResults, a: Id, b: Id): Array<{ ratio: number; phas
       out.push({ ratio: sa.opsPerSecond[phase] / sb.opsPerSecond[phase], phase, concurrency: sa.concurrency });
   }
   return out;
+}
+
+/** Client CPU per operation of `a` ÷ `b`, for each phase and concurrency both ran. */
+function cpuRatios(r: BenchResults, a: Id, b: Id): Array<{ ratio: number; phase: Phase; concurrency: number }> {
+  return r.small
+    .filter((s) => s.contender === a && s.cpuMicrosPerOp)
+    .flatMap((s) => {
+      const base = small(r, b, s.concurrency)?.cpuMicrosPerOp;
+      const own = s.cpuMicrosPerOp as Record<Phase, number>;
+      return base
+        ? PHASES.map((phase) => ({ phase, concurrency: s.concurrency, ratio: own[phase] / base[phase] }))
+        : [];
+    });
+}
+
+/** The A/A control's range (the raw SDK ÷ itself), for a target row; '' when the run had none. */
+function spread(ratios: ReadonlyArray<{ ratio: number }>): string {
+  if (ratios.length === 0) return '';
+  const values = ratios.map((q) => q.ratio);
+  return `; A/A (raw ÷ raw) ${x(Math.min(...values))} to ${x(Math.max(...values))}`;
 }
 
 function peerRatios(r: BenchResults, driver: Id, peer: Id) {

@@ -27,7 +27,7 @@ import { createFileSystemStorage } from 'stowage/fs';
 import { createMemoryStorage } from 'stowage/memory';
 import { createMinioStorage } from 'stowage/minio';
 import { createS3Storage } from 'stowage/s3';
-import { type Contender, type ContenderId, minioClient, type Target } from './contenders.js';
+import { CONTROLS, type Contender, type ContenderId, minioClient, type Target, withControls } from './contenders.js';
 import { type ContentionResult, peerContention, stowageContention } from './contention.js';
 import { django, djangoSpec } from './django.js';
 import { type LargeResult, largeObjects, largeResult } from './large.js';
@@ -103,7 +103,7 @@ const results: BenchResults = {
   sizes: { ...sizes, concurrencies, smallObjectBytes: 4096 },
   machine: await machine(),
   stowage: await stowageBuild(),
-  contenders: LINEUP.map(({ id, label, sdk, kind, work }) => ({ id, label, sdk, kind, work })),
+  contenders: [...LINEUP, ...CONTROLS].map(({ id, label, sdk, kind, work }) => ({ id, label, sdk, kind, work })),
   small: [],
   requests: {},
   contention: [],
@@ -148,7 +148,7 @@ if (objectStore) {
   try {
     if (wanted('small')) {
       log(`\n== small objects: ${sizes.smallCount} × 4 KiB per contender and concurrency`);
-      results.small = await smallObjects(target, STORAGE_LAYERS, {
+      results.small = await smallObjects(target, withControls(STORAGE_LAYERS), {
         count: sizes.smallCount,
         concurrencies,
         blocks: sizes.blocks,
