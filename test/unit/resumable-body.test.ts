@@ -102,35 +102,40 @@ test('after a stall the rest is asked for from the first missing byte', async ()
 
 test('a response that has arrived whole is handed over as it is; one still arriving is wrapped', async () => {
   const data = randomBytes(4 * KiB);
+  const half = data.length / 2;
   let holdBack = false;
+  /** Sends the held-back half of the answer (set while one is held). */
+  let release: (() => void) | undefined;
   const server = createServer((_request, response) => {
     response.writeHead(200, { 'Content-Length': data.length });
     if (!holdBack) return void response.end(data);
-    // Half now, the rest a little later: the body is still arriving when it is opened.
-    response.write(data.subarray(0, data.length / 2));
-    setTimeout(() => response.end(data.subarray(data.length / 2)), 50);
+    // Half now, the rest when the test says: the body is still arriving when it is opened.
+    response.write(data.subarray(0, half));
+    release = () => response.end(data.subarray(half));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const fetchBody = async () => {
+  /** The response once `bytes` of its body are buffered (at most 5 s: a loaded machine parses late). */
+  const fetchBody = async (bytes: number) => {
     const [response] = (await once(get({ host: '127.0.0.1', port, agent: false }), 'response')) as [IncomingMessage];
-    // Long enough for a small answer on loopback to be parsed to its end.
-    await sleep(20);
+    for (let waited = 0; response.readableLength < bytes && waited < 5_000; waited += 5) await sleep(5);
     return response;
   };
   try {
-    const whole = await fetchBody();
+    const whole = await fetchBody(data.length);
     assert.ok(whole.complete);
     const handed = resumableBody(whole, options({ end: data.length - 1 }));
     assert.is(handed, whole);
     assert.ok(Buffer.concat(await handed.toArray()).equals(data));
 
     holdBack = true;
-    const partial = await fetchBody();
+    const partial = await fetchBody(half);
+    assert.is(partial.readableLength, half);
     assert.not.ok(partial.complete);
     const wrapped = resumableBody(partial, options({ end: data.length - 1 }));
     assert.is.not(wrapped, partial);
+    release?.();
     assert.ok(Buffer.concat(await wrapped.toArray()).equals(data));
   } finally {
     server.close();
