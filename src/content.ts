@@ -5,7 +5,7 @@
 import { ReadStream, statSync } from 'node:fs';
 import { finished, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { lookup } from 'mime-types';
+import { types } from 'mime-types';
 import type { WriteBody } from './driver.js';
 import { StorageError } from './errors.js';
 
@@ -64,7 +64,8 @@ export function guessContentType(name: string): string {
   const file = name.slice(name.lastIndexOf('/') + 1);
   const dot = file.lastIndexOf('.');
   if (dot <= 0) return DEFAULT_CONTENT_TYPE;
-  return lookup(file.slice(dot)) || DEFAULT_CONTENT_TYPE;
+  // mime-types' own table, without lookup()'s path.extname of 'x.' + the name on every save.
+  return types[file.slice(dot + 1).toLowerCase()] ?? DEFAULT_CONTENT_TYPE;
 }
 
 /**

@@ -17,6 +17,7 @@ import type { StorageError } from './errors.js';
 import { backoffDelay, type RetryPolicy, sleep } from './retry.js';
 import type { ErrorFacts } from './s3-errors.js';
 import { encodeName } from './utf8.js';
+import { type Unwatch, watchIdle } from './watchdog.js';
 
 /** User-metadata key (sent as `x-amz-meta-stowage-pending`) on a name reserved by an upload in progress. */
 export const PENDING_METADATA = 'stowage-pending';
@@ -130,13 +131,6 @@ function arrived(body: Readable, length: number): boolean {
  * restarted, the stall timer disarmed and armed again) once per chunk.
  */
 const RESUMING_HIGH_WATER_MARK = 256 * 1024;
-/**
- * The stall watchdog looks this many times per `idleTimeoutMs`: a stall is noticed between
- * `idleTimeoutMs` and 1.25 × `idleTimeoutMs` after the last byte, and a chunk costs no
- * timer work (a timer refreshed per chunk was a measurable part of a large read).
- */
-const WATCHDOG_LOOKS = 4;
-
 class ResumingBody extends Readable {
   readonly #options: ResumeOptions;
   #body: Readable;
@@ -146,11 +140,8 @@ class ResumingBody extends Readable {
   #reopening = false;
   /** The reader asked for data and the buffer has not filled since: a stall counts. */
   #waiting = false;
-  #watchdog: NodeJS.Timeout | undefined;
-  /** `#offset` at the watchdog's last look. */
-  #seen = -1;
-  /** The watchdog's looks in a row that found the reader waiting and no new byte. */
-  #still = 0;
+  /** Stops the stall watch; undefined while there is none. */
+  #unwatch: Unwatch | undefined;
 
   constructor(first: Readable, options: ResumeOptions) {
     super({ highWaterMark: RESUMING_HIGH_WATER_MARK });
@@ -162,18 +153,13 @@ class ResumingBody extends Readable {
 
   override _read(): void {
     if (this.#reopening) return;
-    if (!this.#waiting) {
-      this.#waiting = true;
-      // The look that comes first may fall just after this: it must not count a whole interval.
-      this.#still = -1;
-      this.#seen = this.#offset;
-      if (this.#watchdog === undefined) this.#watch();
-    }
+    this.#waiting = true;
+    if (this.#unwatch === undefined) this.#watch();
     this.#body.resume();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#unwatch();
+    this.#stopWatching();
     this.#body.destroy();
     callback(error);
   }
@@ -198,7 +184,7 @@ class ResumingBody extends Readable {
     });
     body.once('end', () => {
       settled = true;
-      this.#unwatch();
+      this.#stopWatching();
       this.push(null);
     });
     body.once('error', fail);
@@ -240,31 +226,25 @@ class ResumingBody extends Readable {
   }
 
   /**
-   * Starts the stall watchdog: it looks WATCHDOG_LOOKS times per `idleTimeoutMs` and ends
-   * the body when the reader has waited that long without a byte. Unref'd: a body nobody
-   * reads any more keeps no process alive.
+   * Watches for a stall (src/watchdog.ts): the body is ended when the reader has waited
+   * `idleTimeoutMs` without a byte. A chunk costs no timer work (a timer refreshed per
+   * chunk was a measurable part of a large read).
    */
   #watch(): void {
     const ms = this.#options.idleTimeoutMs;
-    if (ms <= 0) return;
-    this.#watchdog = setInterval(() => this.#look(ms), Math.max(1, Math.ceil(ms / WATCHDOG_LOOKS)));
-    this.#watchdog.unref();
+    this.#unwatch = watchIdle(
+      ms,
+      () => (this.destroyed ? null : this.#waiting && !this.#reopening ? this.#offset : undefined),
+      () => {
+        this.#unwatch = undefined;
+        this.#body.destroy(Object.assign(new Error(`no data for ${ms} ms (requestTimeoutMs)`), { code: 'ETIMEDOUT' }));
+      },
+    );
   }
 
-  #look(ms: number): void {
-    if (!this.#waiting || this.#reopening || this.#offset !== this.#seen) {
-      this.#seen = this.#offset;
-      this.#still = 0;
-      return;
-    }
-    if (++this.#still < WATCHDOG_LOOKS) return;
-    this.#still = 0;
-    this.#body.destroy(Object.assign(new Error(`no data for ${ms} ms (requestTimeoutMs)`), { code: 'ETIMEDOUT' }));
-  }
-
-  #unwatch(): void {
-    clearInterval(this.#watchdog);
-    this.#watchdog = undefined;
+  #stopWatching(): void {
+    this.#unwatch?.();
+    this.#unwatch = undefined;
   }
 }
 

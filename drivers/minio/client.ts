@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { Client, type ClientOptions, type S3Error } from 'minio';
 import { configError } from '../../src/env.js';
+import { watchRequest } from '../../src/watchdog.js';
 import type { MinioConfig } from './config.js';
 import { s3Error } from './errors.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type MinioOptions } from './options.js';
@@ -26,6 +27,7 @@ export interface MinioTransportOptions {
  * client you pass as the `client` option too. It adds what minio-js lacks:
  *
  * - A request timeout: minio-js sets none, so a silent server hangs a call forever.
+ *   It is an idle limit until the answer arrives (src/watchdog.ts), connecting included.
  * - No keep-alive after a failed PUT/POST: MinIO writes the 412 answer to a
  *   conditional PUT or CompleteMultipartUpload twice (once in its precondition check,
  *   once in the handler; cmd/object-handlers.go, RELEASE.2025-09-07) and then drops
@@ -44,7 +46,7 @@ export function createMinioTransport(options: MinioTransportOptions = {}): Trans
     const method = (requestOptions.method ?? 'GET').toUpperCase();
     const req = base.request(requestOptions, (response) => {
       // The timeout guards the wait for an answer; reading the body is the caller's pace.
-      if (timeout > 0) req.setTimeout(0);
+      answered();
       const status = response.statusCode ?? 0;
       if (status === 412 || (status >= 400 && (method === 'PUT' || method === 'POST'))) req.shouldKeepAlive = false;
       if (UNREAD_STATUSES.has(status)) {
@@ -53,13 +55,7 @@ export function createMinioTransport(options: MinioTransportOptions = {}): Trans
       }
       callback?.(response);
     });
-    if (timeout > 0) {
-      req.setTimeout(timeout, () => {
-        const error = new Error(`no answer within ${timeout} ms (requestTimeoutMs)`) as NodeJS.ErrnoException;
-        error.code = 'ETIMEDOUT';
-        req.destroy(error);
-      });
-    }
+    const answered = watchRequest(req, timeout);
     return req;
   };
   return { request } as unknown as Transport;

@@ -11,6 +11,7 @@ import { configError } from '../../src/env.js';
 import type { ObjectStoreSettings } from '../../src/object-store/driver.js';
 import { parseExternalEndpoint } from '../../src/object-store.js';
 import { retryPolicy } from '../../src/retry.js';
+import { watchRequest } from '../../src/watchdog.js';
 import { type ChecksumMode, checkEndpoint, customDomainBase, S3_OPTIONS, type S3Options } from './options.js';
 
 /** Region used with a custom endpoint when none is given (MinIO's and most servers' default). */
@@ -106,13 +107,11 @@ function clientConfig(options: S3Options, settings: S3Settings, endpoint: string
     // Handler options as a plain object: the SDK builds its NodeHttpHandler from them,
     // so stowage need not import @smithy/node-http-handler (not hoisted under pnpm).
     requestHandler: {
-      // Keep-alive agents that never reuse a connection after a refused write (see refusalAwareAgent).
-      httpAgent: refusalAwareAgent(http),
-      httpsAgent: refusalAwareAgent(https),
+      // Keep-alive agents that never reuse a connection after a refused write, and that
+      // time a request out as requestTimeoutMs promises (see stowageAgent).
+      httpAgent: stowageAgent(http, settings.requestTimeoutMs),
+      httpsAgent: stowageAgent(https, settings.requestTimeoutMs),
       connectionTimeout: settings.connectionTimeoutMs,
-      // An idle limit, as requestTimeoutMs promises. (The handler's requestTimeout only
-      // logs a warning unless throwOnRequestTimeout, and bounds the whole request.)
-      socketTimeout: settings.requestTimeoutMs,
     },
     // stowage retries itself (src/object-store/requests.ts), the same way for every driver.
     maxAttempts: 1,
@@ -128,24 +127,33 @@ function clientConfig(options: S3Options, settings: S3Settings, endpoint: string
 const MAX_SOCKETS = 50;
 
 /**
- * A keep-alive agent like the SDK's default one, except that a connection is not reused
- * after a refused write. MinIO answers a conditional PUT it refuses (412) before reading
- * the body, writes the answer twice and drops the connection without `Connection:
- * close` (cmd/object-handlers.go, RELEASE.2025-09-07), so the next request on that
- * socket fails with ECONNRESET "socket hang up"; the MinIO driver's transport
- * (drivers/minio/client.ts) has the same rule. Measured: 200 racing conditional PUTs of
- * one name, 60 to 80 resets through the SDK's default agent, none through this one.
- * It replaces, for these clients, the `Expect: 100-continue` the driver sends for the
- * same reason (upload.ts withExpectContinue), which the SDK honours by opening a fresh
- * connection for every such PUT: that cost a third of the small-object save throughput
- * (docs/benchmarks.md).
+ * A keep-alive agent like the SDK's default one, with two rules of stowage's for every
+ * request through it; the MinIO driver's transport (drivers/minio/client.ts) has both.
+ *
+ * - A connection is not reused after a refused write. MinIO answers a conditional PUT it
+ *   refuses (412) before reading the body, writes the answer twice and drops the
+ *   connection without `Connection: close` (cmd/object-handlers.go, RELEASE.2025-09-07),
+ *   so the next request on that socket fails with ECONNRESET "socket hang up". Measured:
+ *   200 racing conditional PUTs of one name, 60 to 80 resets through the SDK's default
+ *   agent, none through this one. It replaces, for these clients, the `Expect:
+ *   100-continue` the driver sends for the same reason (upload.ts withExpectContinue),
+ *   which the SDK honours by opening a fresh connection for every such PUT: that cost a
+ *   third of the small-object save throughput (docs/benchmarks.md).
+ * - `requestTimeoutMs` is an idle limit until the answer arrives (src/watchdog.ts); the
+ *   body is then watched while its reader waits (src/object-store.ts). The handler's
+ *   `socketTimeout` did the first with a socket timeout that Node refreshes on every read
+ *   and write, and kept timing the socket while a slow reader left the body unread; its
+ *   `requestTimeout` only logs a warning unless `throwOnRequestTimeout`, and bounds the
+ *   whole request.
  */
-function refusalAwareAgent(module: typeof http | typeof https): http.Agent {
+function stowageAgent(module: typeof http | typeof https, requestTimeoutMs: number): http.Agent {
   const agent = new module.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }) as http.Agent & AgentInternals;
   // An Agent receives each request through addRequest (Node's lib/_http_agent.js).
   const addRequest = agent.addRequest;
   agent.addRequest = function (this: http.Agent, request: http.ClientRequest, ...rest: unknown[]) {
+    const answered = watchRequest(request, requestTimeoutMs);
     request.once('response', (response: http.IncomingMessage) => {
+      answered();
       const status = response.statusCode ?? 0;
       if (status === 412 || (status >= 400 && (request.method === 'PUT' || request.method === 'POST'))) {
         request.shouldKeepAlive = false;
@@ -156,7 +164,7 @@ function refusalAwareAgent(module: typeof http | typeof https): http.Agent {
   return agent;
 }
 
-/** The one undocumented (and long-stable) Agent method refusalAwareAgent wraps. */
+/** The one undocumented (and long-stable) Agent method stowageAgent wraps. */
 interface AgentInternals {
   addRequest(this: http.Agent, request: http.ClientRequest, ...rest: unknown[]): void;
 }

@@ -234,7 +234,7 @@ export const S3_OPTIONS = defineOptions('s3', {
     max: MAX_REQUEST_TIMEOUT_MS,
     default: 120_000,
     env: 'S3_REQUEST_TIMEOUT_MS',
-    doc: "idle time before the answer to a request arrives, and while a reader waits for body bytes (0: none; the handler's `socketTimeout`)",
+    doc: 'idle time before the answer to a request arrives, and while a reader waits for body bytes (0: none)',
   }),
   /**
    * Attempts per request, the first included, from 1 (no retries) to 10 (see

@@ -557,7 +557,7 @@ function isInvalidRange(error: unknown): boolean {
  * on it fails with ECONNRESET (measured: about 60 in 200 concurrent conditional PUTs of
  * one name); with this header the SDK's own handler sends the PUT on a fresh connection
  * that it does not keep. The clients stowage builds need none of it: their agent never
- * reuses such a connection (client.ts refusalAwareAgent), and keeping the header there
+ * reuses such a connection (client.ts stowageAgent), and keeping the header there
  * cost a third of the small-save throughput (docs/benchmarks.md).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPUT.html (Expect header)
  */

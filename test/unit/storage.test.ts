@@ -94,6 +94,10 @@ test('guessContentType looks at the extension only', () => {
   assert.is(guessContentType('text/plain'), 'application/octet-stream');
   assert.is(guessContentType('.bashrc'), 'application/octet-stream');
   assert.is(guessContentType('noext'), 'application/octet-stream');
+  // Extensions that are names of Object.prototype: the table holds no inherited keys.
+  assert.is(guessContentType('a.constructor'), 'application/octet-stream');
+  assert.is(guessContentType('a.__proto__'), 'application/octet-stream');
+  assert.is(guessContentType('dir.d/readme'), 'application/octet-stream');
 });
 
 test('isoDatePrefix uses the UTC date', () => {
