@@ -6,7 +6,10 @@
  * the work is cut into blocks, and in each block every contender runs all four phases
  * on its share of the names, in an order that reverses from block to block (A B C, then
  * C B A, ...). Drift over the run then touches every contender alike, and the ratios
- * hold even when the absolute figures move.
+ * hold even when the absolute figures move. Each block's CPU per operation is kept
+ * (`cpuMicrosPerBlock`), so that the report compares a driver with its raw SDK block by
+ * block (they run next to each other in every block) and gives the ratio's confidence
+ * interval (bench/report.ts `pairedCpu`).
  */
 import type { Contender, ContenderId, Session, Target } from './contenders.js';
 import { KiB, median, payload, round, timed } from './workload.js';
@@ -21,6 +24,8 @@ export interface SmallOptions {
   concurrencies: readonly number[];
   /** How many turns the work is cut into (at least 2, so that the order reverses). */
   blocks: number;
+  /** Operations each contender does once per concurrency before the timed blocks (connections, JIT, the heap's steady size). */
+  warmup: number;
   /** Key prefix of this run; every key the section writes is under it. */
   prefix: string;
   log: (line: string) => void;
@@ -43,10 +48,9 @@ export interface SmallResult {
    * wall time.
    */
   cpuMicrosPerOp?: Record<Phase, number>;
+  /** The CPU microseconds per operation of each block, in block order (`cpuMicrosPerOp` is their median). */
+  cpuMicrosPerBlock?: Record<Phase, number[]>;
 }
-
-/** Operations each contender does once per concurrency before the timed blocks (connections, JIT). */
-const WARMUP = 40;
 
 export async function smallObjects(
   target: Target,
@@ -66,7 +70,12 @@ export async function smallObjects(
       const rates = new Map<ContenderId, Record<Phase, number[]>>();
       for (const contender of contenders) {
         const session = sessions.get(contender.id) as Session;
-        await runBlock(session, names(options.prefix, contender.id, concurrency, 'warmup', WARMUP), body, concurrency);
+        await runBlock(
+          session,
+          names(options.prefix, contender.id, concurrency, 'warmup', options.warmup),
+          body,
+          concurrency,
+        );
         totals.set(contender.id, { save: 0, read: 0, exists: 0, delete: 0 });
         cpu.set(contender.id, { save: [], read: [], exists: [], delete: [] });
         rates.set(contender.id, { save: [], read: [], exists: [], delete: [] });
@@ -101,6 +110,9 @@ export async function smallObjects(
           ms: mapPhases((phase) => round(ms[phase], 1)),
           cpuMicrosPerOp: mapPhases((phase) =>
             round(median((cpu.get(contender.id) as Record<Phase, number[]>)[phase]), 0),
+          ),
+          cpuMicrosPerBlock: mapPhases((phase) =>
+            (cpu.get(contender.id) as Record<Phase, number[]>)[phase].map((v) => round(v, 1)),
           ),
         };
         results.push(result);
@@ -148,6 +160,6 @@ function names(prefix: string, id: string, concurrency: number, block: string, c
   return Array.from({ length: count }, (_, i) => `${prefix}small/${id}/c${concurrency}/${block}/${i}.bin`);
 }
 
-function mapPhases(value: (phase: Phase) => number): Record<Phase, number> {
-  return Object.fromEntries(PHASES.map((phase) => [phase, value(phase)])) as Record<Phase, number>;
+function mapPhases<T>(value: (phase: Phase) => T): Record<Phase, T> {
+  return Object.fromEntries(PHASES.map((phase) => [phase, value(phase)])) as Record<Phase, T>;
 }

@@ -175,13 +175,15 @@ export function alternativeName({ dir, root, ext }: NameParts): string {
  * limit. Throws INVALID_NAME when the root would be truncated to nothing.
  */
 export function nameCandidates(name: string, maxLength?: number): () => string {
-  const parts = splitName(name);
+  // Split when an alternative is first needed: most saves only ever take the name itself.
+  let parts: NameParts | undefined;
   let first = true;
   return () => {
     if (first) {
       first = false;
       if (!exceedsMaxLength(name, maxLength)) return name;
     }
+    parts ??= splitName(name);
     let candidate = alternativeName(parts);
     if (maxLength !== undefined && exceedsMaxLength(candidate, maxLength)) {
       const truncation = nameLength(candidate) - maxLength;

@@ -39,7 +39,7 @@ export function watchIdle(idleMs: number, progress: Progress, onIdle: () => void
     ticker = new Ticker(idleMs);
     tickers.set(idleMs, ticker);
   }
-  return ticker.add({ progress, onIdle, seen: undefined, still: 0 });
+  return ticker.add({ index: -1, progress, onIdle, seen: undefined, still: 0 });
 }
 
 /**
@@ -65,6 +65,8 @@ export function watchRequest(request: ClientRequest, idleMs: number): Unwatch {
 }
 
 interface Watch {
+  /** Where it is in its ticker's list; -1 once out of it. */
+  index: number;
   progress: Progress;
   onIdle: () => void;
   /** The progress at the last look. */
@@ -76,9 +78,13 @@ interface Watch {
 const NOTHING: Unwatch = () => {};
 const tickers = new Map<number, Ticker>();
 
-/** The interval of one timeout value: it runs while something is watched and stops at the first look that finds nothing. */
+/**
+ * The interval of one timeout value: it runs while something is watched and stops at the
+ * first look that finds nothing. Its watches are an array that a removal fills from its
+ * end (no Set: an object's first use as a key gives it a hash, a measurable cost per request).
+ */
 class Ticker {
-  readonly #watches = new Set<Watch>();
+  readonly #watches: Watch[] = [];
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
 
@@ -87,31 +93,44 @@ class Ticker {
   }
 
   add(watch: Watch): Unwatch {
-    this.#watches.add(watch);
+    watch.index = this.#watches.push(watch) - 1;
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => this.#look(), this.#intervalMs);
       // A watch keeps no process alive: what it watches does, if anything.
       this.#timer.unref();
     }
-    return () => void this.#watches.delete(watch);
+    return () => this.#remove(watch);
+  }
+
+  #remove(watch: Watch): void {
+    const { index } = watch;
+    if (index < 0) return;
+    watch.index = -1;
+    const last = this.#watches.pop() as Watch;
+    if (last !== watch) {
+      this.#watches[index] = last;
+      last.index = index;
+    }
   }
 
   #look(): void {
-    if (this.#watches.size === 0) {
+    if (this.#watches.length === 0) {
       clearInterval(this.#timer);
       this.#timer = undefined;
       return;
     }
-    for (const watch of this.#watches) {
+    // A copy: what an idle watch's end sets off may remove others (each once, and skipped then).
+    for (const watch of this.#watches.slice()) {
+      if (watch.index < 0) continue;
       const now = watch.progress();
       if (now === null) {
-        this.#watches.delete(watch);
+        this.#remove(watch);
       } else if (now === undefined || now !== watch.seen) {
         // The first look after a wait began only marks where it starts: it must not count a whole interval.
         watch.seen = now;
         watch.still = 0;
       } else if (++watch.still >= LOOKS) {
-        this.#watches.delete(watch);
+        this.#remove(watch);
         watch.onIdle();
       }
     }

@@ -163,11 +163,13 @@ export class ObjectStoreDriver implements Driver {
   }
 
   async write(name: string, body: WriteBody, options: WriteOptions): Promise<string> {
-    await this.#ready(true).catch((error: unknown) => {
+    try {
+      await this.#ready(true);
+    } catch (error) {
       if (body.kind === 'stream') body.stream.destroy();
       throw error;
-    });
-    return writeObject(this.#target, name, body, options);
+    }
+    return await writeObject(this.#target, name, body, options);
   }
 
   async read(name: string, options: ReadOptions = {}): Promise<ReadResult> {
@@ -182,7 +184,7 @@ export class ObjectStoreDriver implements Driver {
       throw this.#notFound(name);
     }
     const stat = fileStat(name, first.head);
-    const body = resumableBody(first.body, {
+    const body = await resumableBody(first.body, {
       policy: this.#settings.retry,
       idleTimeoutMs: this.#settings.requestTimeoutMs,
       start: range?.start ?? 0,

@@ -40,13 +40,10 @@ export class Requests {
   /**
    * Sends `request` about `name` (for messages), repeated by the policy unless its class
    * is `once`; rejects with the mapped StorageError. `conditional` requests come here
-   * only without conditions (with them, see write.ts `createExclusive`).
+   * only without conditions (with them, see write.ts `createExclusive`). Not async: the
+   * promise it returns is the retry's own, with no turn of an async function's around it.
    */
-  async send<M extends Request>(
-    name: string | undefined,
-    request: M,
-    ...args: Call<M>['args']
-  ): Promise<Call<M>['result']> {
+  send<M extends Request>(name: string | undefined, request: M, ...args: Call<M>['args']): Promise<Call<M>['result']> {
     const method = this.transport[request] as (...a: unknown[]) => Promise<Call<M>['result']>;
     const once = () => method.apply(this.transport, args);
     const map = (error: unknown) => this.map(error, name);

@@ -95,9 +95,11 @@ export async function writeObject(
   body: WriteBody,
   options: WriteOptions,
 ): Promise<string> {
-  return write(target, name, body, options).catch(async (error: unknown) => {
+  try {
+    return await write(target, name, body, options);
+  } catch (error) {
     throw await explainClash(target.requests, target.key, name, error);
-  });
+  }
 }
 
 async function write(target: WriteTarget, name: string, body: WriteBody, options: WriteOptions): Promise<string> {
@@ -116,7 +118,7 @@ async function write(target: WriteTarget, name: string, body: WriteBody, options
   };
   if (body.kind === 'bytes') {
     const data = Buffer.from(body.data.buffer, body.data.byteOffset, body.data.byteLength);
-    return putOnce(target, name, data, attributes, token, options);
+    return await putOnce(target, name, data, attributes, token, options);
   }
   if (streamsInOne(target, body.size)) {
     return putStreamed(target, name, { ...body, size: body.size }, attributes, token, options);

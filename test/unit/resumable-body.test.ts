@@ -42,7 +42,7 @@ test('a reader slower than the idle limit is never timed out', async () => {
       for (let i = 0; i < data.length; i += 64 * KiB) yield data.subarray(i, i + 64 * KiB);
     })(),
   );
-  const body = resumableBody(source, options({ end: data.length - 1 }));
+  const body = await resumableBody(source, options({ end: data.length - 1 }));
   const read: Buffer[] = [];
   let pauses = 0;
   for await (const chunk of body) {
@@ -59,7 +59,7 @@ test('a reader slower than the idle limit is never timed out', async () => {
 
 test('a source that stops while the reader waits ends after the idle limit, not before', async () => {
   const source = new PassThrough();
-  const body = resumableBody(source, options({ policy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
+  const body = await resumableBody(source, options({ policy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
   source.write(randomBytes(10 * KiB));
   const started = Date.now();
   let error: unknown;
@@ -82,7 +82,7 @@ test('after a stall the rest is asked for from the first missing byte', async ()
   const data = randomBytes(300 * KiB);
   const first = new PassThrough();
   const offsets: number[] = [];
-  const body = resumableBody(
+  const body = await resumableBody(
     first,
     options({
       end: data.length - 1,
@@ -100,44 +100,101 @@ test('after a stall the rest is asked for from the first missing byte', async ()
   first.destroy();
 });
 
-test('a response that has arrived whole is handed over as it is; one still arriving is wrapped', async () => {
-  const data = randomBytes(4 * KiB);
-  const half = data.length / 2;
-  let holdBack = false;
+test('a small response is handed over as it is once it has arrived; a large one still arriving is wrapped; one that fails on the way is asked for again', async () => {
+  const small = randomBytes(4 * KiB);
+  const large = randomBytes(1024 * KiB);
+  /** How the next answer goes: whole, half then the rest when released, or half then a cut. */
+  let mode: 'whole' | 'hold' | 'cut' = 'whole';
+  let served = small;
   /** Sends the held-back half of the answer (set while one is held). */
   let release: (() => void) | undefined;
   const server = createServer((_request, response) => {
+    const data = served;
     response.writeHead(200, { 'Content-Length': data.length });
-    if (!holdBack) return void response.end(data);
-    // Half now, the rest when the test says: the body is still arriving when it is opened.
-    response.write(data.subarray(0, half));
-    release = () => response.end(data.subarray(half));
+    if (mode === 'whole') return void response.end(data);
+    response.write(data.subarray(0, data.length / 2));
+    if (mode === 'cut') return void setTimeout(() => response.socket?.destroy(), 20);
+    release = () => response.end(data.subarray(data.length / 2));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  /** The response once `bytes` of its body are buffered (at most 5 s: a loaded machine parses late). */
-  const fetchBody = async (bytes: number) => {
-    const [response] = (await once(get({ host: '127.0.0.1', port, agent: false }), 'response')) as [IncomingMessage];
-    for (let waited = 0; response.readableLength < bytes && waited < 5_000; waited += 5) await sleep(5);
+  const fetchResponse = async () => {
+    const request = get({ host: '127.0.0.1', port, agent: false }).on('error', () => {});
+    const [response] = (await once(request, 'response')) as [IncomingMessage];
     return response;
   };
+  /** Settles `promise`'s state after `ms`: 'pending' while it has not. */
+  const stateAfter = async (promise: Promise<unknown>, ms: number) =>
+    Promise.race([promise.then(() => 'settled'), sleep(ms).then(() => 'pending')]);
   try {
-    const whole = await fetchBody(data.length);
-    assert.ok(whole.complete);
-    const handed = resumableBody(whole, options({ end: data.length - 1 }));
-    assert.is(handed, whole);
-    assert.ok(Buffer.concat(await handed.toArray()).equals(data));
+    const whole = await fetchResponse();
+    const handed = await resumableBody(whole, options({ end: small.length - 1 }));
+    assert.is(handed, whole, 'a small response that arrived is handed over as it is');
+    assert.ok(Buffer.concat(await handed.toArray()).equals(small));
 
-    holdBack = true;
-    const partial = await fetchBody(half);
-    assert.is(partial.readableLength, half);
-    assert.not.ok(partial.complete);
-    const wrapped = resumableBody(partial, options({ end: data.length - 1 }));
-    assert.is.not(wrapped, partial);
+    mode = 'hold';
+    const partial = await fetchResponse();
+    const waiting = resumableBody(partial, options({ end: small.length - 1 }));
+    assert.is(await stateAfter(waiting, 50), 'pending', 'waits while the rest of a small body is on its way');
     release?.();
-    assert.ok(Buffer.concat(await wrapped.toArray()).equals(data));
+    const arrivedWhole = await waiting;
+    assert.is(arrivedWhole, partial, 'handed over as it is once the rest came');
+    assert.ok(Buffer.concat(await arrivedWhole.toArray()).equals(small));
+
+    served = large;
+    const big = await fetchResponse();
+    const wrapped = await resumableBody(big, options({ end: large.length - 1 }));
+    assert.is.not(wrapped, big, 'a body larger than the response buffer is wrapped at once');
+    release?.();
+    assert.ok(Buffer.concat(await wrapped.toArray()).equals(large));
+
+    served = small;
+    mode = 'cut';
+    const cut = await fetchResponse();
+    const reopened: number[] = [];
+    const resumed = await resumableBody(
+      cut,
+      options({
+        end: small.length - 1,
+        map: (error) => new StorageError('UNAVAILABLE', (error as Error).message, { retryable: true }),
+        reopen: async (offset) => {
+          reopened.push(offset);
+          return Readable.from([small.subarray(offset)]);
+        },
+      }),
+    );
+    assert.is.not(resumed, cut, 'a small body cut on its way is wrapped');
+    assert.ok(Buffer.concat(await resumed.toArray()).equals(small));
+    assert.equal(reopened, [0], 'asked for again from its start');
   } finally {
+    server.close();
+  }
+});
+
+test('a small response that stalls on its way ends after the idle limit and is asked for again', async () => {
+  const small = randomBytes(4 * KiB);
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'Content-Length': small.length });
+    response.write(small.subarray(0, 100));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  try {
+    // The stalled answer is ended with an error, which reaches the request too (a transport listens there).
+    const request = get({ host: '127.0.0.1', port, agent: false }).on('error', () => {});
+    const [response] = (await once(request, 'response')) as [IncomingMessage];
+    const started = Date.now();
+    const body = await resumableBody(
+      response,
+      options({ end: small.length - 1, reopen: async (offset) => Readable.from([small.subarray(offset)]) }),
+    );
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= IDLE_MS, `gave up after ${elapsed} ms, before the limit`);
+    assert.ok(Buffer.concat(await body.toArray()).equals(small));
+  } finally {
+    server.closeAllConnections();
     server.close();
   }
 });
