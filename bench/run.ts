@@ -27,7 +27,7 @@ import { createFileSystemStorage } from 'stowage/fs';
 import { createMemoryStorage } from 'stowage/memory';
 import { createMinioStorage } from 'stowage/minio';
 import { createS3Storage } from 'stowage/s3';
-import { CONTROLS, type Contender, type ContenderId, minioClient, type Target, withControls } from './contenders.js';
+import { CONTROLS, type Contender, type ContenderId, minioClient, type Target } from './contenders.js';
 import { type ContentionResult, peerContention, stowageContention } from './contention.js';
 import { django, djangoSpec } from './django.js';
 import { type LargeResult, largeObjects, largeResult } from './large.js';
@@ -37,7 +37,7 @@ import { writeReport } from './report.js';
 import { startRequestCounter } from './request-counter.js';
 import type { BenchResults, Section } from './results.js';
 import { emptyTrash, startBenchServer } from './server.js';
-import { PHASES, type Phase, type SmallResult, smallObjects } from './small.js';
+import { PHASES, type Phase, type SmallResult, smallObjectsByGroup } from './small.js';
 import { startup } from './startup.js';
 import { GiB, MiB, round } from './workload.js';
 
@@ -50,6 +50,10 @@ const COUNTED_OPERATIONS = 10;
 
 /** Everything with small-object operations: all but the limits. */
 const STORAGE_LAYERS = LINEUP.filter((c) => c.kind !== 'limit');
+/** The small-object section's processes: one per SDK, with the layers built on it (bench/small.ts). */
+const SDK_GROUPS = [...new Set(STORAGE_LAYERS.map((c) => c.sdk))].map((sdk) =>
+  STORAGE_LAYERS.filter((c) => c.sdk === sdk).map((c) => c.id),
+);
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -153,7 +157,7 @@ if (objectStore) {
   try {
     if (wanted('small')) {
       log(`\n== small objects: ${sizes.smallCount} × 4 KiB per contender and concurrency`);
-      results.small = await smallObjects(target, withControls(STORAGE_LAYERS), {
+      results.small = await smallObjectsByGroup(target, SDK_GROUPS, {
         count: sizes.smallCount,
         concurrencies,
         blocks: sizes.blocks,

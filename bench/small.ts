@@ -10,8 +10,20 @@
  * (`cpuMicrosPerBlock`), so that the report compares a driver with its raw SDK block by
  * block (they run next to each other in every block) and gives the ratio's confidence
  * interval (bench/report.ts `pairedCpu`).
+ *
+ * `npm run bench` runs the section once per SDK (`smallObjectsByGroup`): the stowage
+ * driver, the raw SDK it is built on and the peers on the same SDK share a process, and
+ * no other SDK runs in it. In one process with every contender, the MinIO driver's
+ * open+read came out at 1.11× raw minio-js's CPU, and at 1.04× in a process with those
+ * two only: code that every client's streams and sockets run through (Node's) is slower
+ * for all once many kinds of objects have passed through it, and it did not slow the
+ * two alike. A user's process holds one of them, as the large cases' processes do.
  */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Contender, ContenderId, Session, Target } from './contenders.js';
+import type { SmallGroup } from './small-child.js';
 import { KiB, median, payload, round, timed } from './workload.js';
 
 export const SMALL_SIZE = 4 * KiB;
@@ -123,6 +135,34 @@ export async function smallObjects(
     }
   } finally {
     for (const session of sessions.values()) await session.close();
+  }
+  return results;
+}
+
+/**
+ * `smallObjects` for each group of contenders (their ids, without the A/A controls), each
+ * in a fresh process (bench/small-child.ts), one after the other; the results of all.
+ */
+export async function smallObjectsByGroup(
+  target: Target,
+  groups: ReadonlyArray<readonly ContenderId[]>,
+  options: SmallOptions,
+): Promise<SmallResult[]> {
+  const { log, ...rest } = options;
+  const results: SmallResult[] = [];
+  for (const contenders of groups) {
+    const spec: SmallGroup = { target, contenders: [...contenders], options: rest };
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'small-child.ts'), JSON.stringify(spec)],
+      {
+        cwd: join(import.meta.dirname, '..'),
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, NODE_NO_WARNINGS: '1' },
+      },
+    );
+    for (const line of stderr.split('\n')) if (line.trim() !== '') log(line);
+    results.push(...(JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as SmallResult[]));
   }
   return results;
 }

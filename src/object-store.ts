@@ -108,11 +108,13 @@ export interface ResumeOptions {
  * row without progress. A stall counts only while the reader waits for data, so a
  * slow reader is never timed out. Destroying the body releases the connection.
  *
- * A body that fits in the response's own buffer is waited for instead (a small object's
- * body is usually a socket read behind its headers): once it has arrived whole, no cut or
- * stall can touch it, and it is handed over as it is. Only when it fails on the way does
- * it get the resumable wrapper, which asks for it again. At 4 KiB the wrapper (a
- * Readable, its listeners, the watch) was 2 % of an open+read's client CPU.
+ * A response that has arrived whole is handed over as it is: no cut or stall can touch it
+ * any more. A small one (it fits in its buffer) is given a few turns of the event loop to
+ * arrive, since its body is usually a socket read behind its headers; one still on its way
+ * after them, or that fails on the way, gets the wrapper. At 4 KiB the wrapper (a
+ * Readable, its listeners, the watch) was 2 % of an open+read's client CPU, and waiting
+ * with stream listeners instead cost as much again in a process where other clients'
+ * streams run too.
  */
 export async function resumableBody(first: Readable, options: ResumeOptions): Promise<Readable> {
   const length = options.end - options.start + 1;
@@ -120,10 +122,25 @@ export async function resumableBody(first: Readable, options: ResumeOptions): Pr
   // Only a response itself says when it has arrived (a checksum-validating stream around one does not).
   const response = typeof (first as Readable & { complete?: boolean }).complete === 'boolean';
   if (!response || length >= first.readableHighWaterMark) return new ResumingBody(first, options);
-  const failure = await arrival(first, options.idleTimeoutMs);
+  let failure: Error | undefined;
+  const failed = (error: Error) => {
+    failure = error;
+  };
+  first.once('error', failed);
+  for (let turn = 0; turn < ARRIVAL_TURNS && failure === undefined && !first.destroyed; turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (arrived(first, length)) break;
+  }
+  first.off('error', failed);
   if (failure === undefined && arrived(first, length)) return first;
+  if (failure === undefined && first.destroyed) {
+    failure = Object.assign(new Error('the connection closed early'), { code: 'ECONNRESET' });
+  }
   return new ResumingBody(first, options, failure);
 }
+
+/** Turns of the event loop a small response gets to arrive whole: its body comes one socket read (a turn) later. */
+const ARRIVAL_TURNS = 3;
 
 /**
  * True when the whole of a body is already in memory: an HTTP response (as both SDKs give
@@ -131,34 +148,6 @@ export async function resumableBody(first: Readable, options: ResumeOptions): Pr
  */
 function arrived(body: Readable, length: number): boolean {
   return (body as Readable & { complete?: boolean }).complete === true && body.readableLength === length;
-}
-
-/**
- * Waits, without reading it, until an HTTP response has been received to its end (it
- * fits in its buffer: the caller checked, so the socket is never paused), or has failed: resolves with the failure, a
- * stall of `idleMs` without a byte included.
- */
-function arrival(body: Readable, idleMs: number): Promise<Error | undefined> {
-  return new Promise((resolve) => {
-    const done = (error?: Error) => {
-      unwatch();
-      body.off('readable', check).off('error', done).off('close', closed);
-      resolve(error);
-    };
-    const complete = () => (body as Readable & { complete?: boolean }).complete === true;
-    const check = () => {
-      if (complete()) done();
-    };
-    const closed = () =>
-      done(complete() ? undefined : Object.assign(new Error('the connection closed early'), { code: 'ECONNRESET' }));
-    const unwatch = watchIdle(
-      idleMs,
-      () => body.readableLength,
-      () =>
-        body.destroy(Object.assign(new Error(`no data for ${idleMs} ms (requestTimeoutMs)`), { code: 'ETIMEDOUT' })),
-    );
-    body.on('readable', check).once('error', done).once('close', closed);
-  });
 }
 
 /**
