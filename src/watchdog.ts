@@ -1,7 +1,7 @@
 /**
  * Idle timeouts without a timer per request: one interval per timeout value looks at
  * everything being watched LOOKS times per period, and ends what made no progress for a
- * whole period. A watch costs a Set entry; no timer is armed, refreshed or cleared per
+ * whole period. A watch costs an array entry; no timer is armed, refreshed or cleared per
  * request or per chunk.
  *
  * Both uses are idle limits (`requestTimeoutMs`): an HTTP request until its answer
@@ -16,7 +16,7 @@ import type { ClientRequest } from 'node:http';
  * Looks per period: what stalls is ended between `idleMs` and 1.25 × `idleMs` after its
  * last progress.
  */
-export const LOOKS = 4;
+const LOOKS = 4;
 
 /**
  * What a watch reports at each look: a number that changes whenever there is progress
