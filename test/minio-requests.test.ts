@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -176,6 +177,39 @@ test('a server that does not answer: UNAVAILABLE after requestTimeoutMs', async 
   const error = await rejectsWith(storage.stat('a.txt'), 'UNAVAILABLE', 'hanging');
   assert.ok(Date.now() - started < 3_000, `${Date.now() - started} ms`);
   assert.ok(isStorageError(error) && error.retryable);
+});
+
+test('a streamed PUT whose connection closes after the whole body went out, with no answer, fails (never hangs)', async () => {
+  const storage = createMinioStorage({ ...options, partSize: 5 * 1024 * 1024, maxAttempts: 1 });
+  const bytes = Buffer.alloc(6 * 1024 * 1024, 7);
+  let streamed = 0;
+  stub.use((req, res) => {
+    if (req.method === 'PUT' && req.headers['x-amz-content-sha256'] === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') {
+      // Read it all, then drop the connection without a word.
+      streamed++;
+      req.on('end', () => req.socket.destroy());
+      return;
+    }
+    if (req.method === 'PUT') return void res.writeHead(200, { ETag: '"reserved"' }).end();
+    if (req.method === 'HEAD' || req.method === 'GET')
+      return void res.writeHead(404, { 'x-minio-error-code': 'NoSuchKey' }).end();
+    res.writeHead(204).end();
+  });
+  const started = Date.now();
+  // Before the fix the save waited forever: a time limit turns that into a failure here.
+  let limit: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_resolve, reject) => {
+    limit = setTimeout(() => reject(new Error('the save still waits after 10 s')), 10_000);
+  });
+  const error = await rejectsWith(
+    Promise.race([storage.save('streamed.bin', Readable.from([bytes]), { size: bytes.length }), hung]),
+    'UNAVAILABLE',
+    'streamed PUT without an answer',
+  ).finally(() => clearTimeout(limit));
+  assert.is(streamed, 1, 'the streamed PUT was sent');
+  assert.ok(isStorageError(error) && error.retryable);
+  // Well within the idle limit's range: the closed connection decides, not a timeout.
+  assert.ok(Date.now() - started < 3_000, `${Date.now() - started} ms`);
 });
 
 test('a dropped connection and a refused one are UNAVAILABLE naming the endpoint', async () => {

@@ -8,6 +8,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
+/** How long one test file may run (the slowest, the MinIO cluster's, takes about 2.5 minutes). */
+const FILE_LIMIT_MINUTES = 15;
+
 interface Counts {
   total: number;
   passed: number;
@@ -64,7 +67,14 @@ async function runFile(file: string): Promise<Counts> {
   child.stderr.on('data', (chunk) => {
     output += chunk;
   });
+  // A file that hangs fails with what it printed so far (its suites' dots say which test),
+  // instead of holding the whole run until CI gives up.
+  const limit = setTimeout(() => {
+    output += `\n${name}: still running after ${FILE_LIMIT_MINUTES} minutes; killed.\n`;
+    child.kill('SIGKILL');
+  }, FILE_LIMIT_MINUTES * 60_000);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(limit);
   let counts: Counts;
   try {
     counts = JSON.parse(readFileSync(resultPath, 'utf8')) as Counts;

@@ -569,7 +569,12 @@ export class MinioTransport implements ObjectTransport {
     if (transferEncoding !== undefined) request.headers['transfer-encoding'] = transferEncoding;
     const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
       // An answer before the whole body was sent (a refused condition) wins over the broken pipe.
-      pipeline(body, client.transport.request(request, resolve), (error) => error && reject(error));
+      const sent = client.transport.request(request, resolve);
+      // The pipeline ends without an error once the whole body is out; a connection that
+      // then closes without an answer must fail the request, not leave it waiting forever.
+      sent.once('error', reject);
+      sent.once('close', () => reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
+      pipeline(body, sent, (error) => error && reject(error));
     });
     if (response.statusCode === 200) return response;
     let xml = '';
