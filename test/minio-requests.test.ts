@@ -208,7 +208,7 @@ test('a streamed PUT whose connection closes after the whole body went out, with
   ).finally(() => clearTimeout(limit));
   assert.is(streamed, 1, 'the streamed PUT was sent');
   assert.ok(isStorageError(error) && error.retryable);
-  // Well within the idle limit's range: the closed connection decides, not a timeout.
+  // Promptly: within a few of the stub's 300 ms idle limits even on a loaded machine.
   assert.ok(Date.now() - started < 3_000, `${Date.now() - started} ms`);
 });
 
