@@ -39,7 +39,7 @@ import { type EnvName, option } from '../options.js';
 import { uploadInParts } from '../parts.js';
 import { backoffDelay, type RetryPolicy, sleep } from '../retry.js';
 import { mayHaveLanded } from '../s3-errors.js';
-import { AwsChunkedStream, Crc32, crc32Base64, NATIVE_CRC32 } from './aws-chunked.js';
+import { AwsChunkedStream, Crc32, NATIVE_CRC32 } from './aws-chunked.js';
 import { clashOf, explainClash } from './clash.js';
 import type { ConditionalProbe } from './conditional.js';
 import type { Requests } from './requests.js';
@@ -445,20 +445,21 @@ async function uploadStream(
   const key = target.key(name);
   let uploadId: string | undefined;
   let initiations = 0;
+  // Each part's CRC32 is summed as it fills, and announced (the server then wants a sum on each).
+  const summed = target.partChecksums.enabled && NATIVE_CRC32;
   try {
     const id = await requests.repeat(name, (attempt) => {
       initiations = attempt;
-      // Announced only when sendPart will sum the parts (the server then wants a sum on each).
-      const announced = target.partChecksums.enabled && NATIVE_CRC32 ? 'CRC32' : undefined;
-      return requests.sendOnce('createUpload', bucket, key, attributes, announced);
+      return requests.sendOnce('createUpload', bucket, key, attributes, summed ? 'CRC32' : undefined);
     });
     uploadId = id;
     const parts: UploadedPart[] = [];
-    await uploadInParts(stream, target.partSize, target.parallelParts, async (number, part) => {
-      const uploaded = await sendPart(target, name, key, id, number, part);
+    const upload = async (number: number, part: Buffer, crc32: string | undefined) => {
+      const uploaded = await sendPart(target, name, key, id, number, part, crc32);
       parts[number - 1] = uploaded;
       return uploaded.etag;
-    });
+    };
+    await uploadInParts(stream, target.partSize, target.parallelParts, upload, summed);
     const conditions = { ifMatch: target.conditionalWrites ? ifMatch : undefined };
     await requests.send(name, 'completeUpload', bucket, key, id, parts, conditions).catch(async (error: unknown) => {
       // A completion whose answer was lost is retried into 412 or NoSuchUpload.
@@ -492,12 +493,13 @@ async function sendPart(
   uploadId: string,
   number: number,
   part: Buffer,
+  /** The part's CRC32, summed as it filled (src/parts.ts); undefined when the upload sends none. */
+  crc32: string | undefined,
 ): Promise<UploadedPart> {
   const { requests, bucket } = target;
-  if (target.partChecksums.enabled && NATIVE_CRC32) {
-    const checksum = crc32Base64(part);
-    const uploaded = await requests.send(name, 'uploadPart', bucket, key, uploadId, number, part, checksum);
-    if (uploaded.checksum === checksum) return uploaded;
+  if (crc32 !== undefined && target.partChecksums.enabled) {
+    const uploaded = await requests.send(name, 'uploadPart', bucket, key, uploadId, number, part, crc32);
+    if (uploaded.checksum === crc32) return uploaded;
     target.partChecksums.enabled = false;
   }
   return requests.send(name, 'uploadPart', bucket, key, uploadId, number, part, undefined);

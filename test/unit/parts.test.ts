@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { crc32Base64 } from '../../src/object-store/aws-chunked.js';
 import { MAX_PART_SIZE, readHead } from '../../src/object-store.js';
 import { partSizeFor, uploadInParts } from '../../src/parts.js';
 
@@ -31,6 +32,31 @@ test('cuts the stream into parts of exactly the size, in order, whatever the chu
       Array.from({ length: 10 }, (_, i) => `etag-${i + 1}`),
     );
   }
+});
+
+test("each part's CRC32 is summed as it fills, across chunk boundaries, only when asked for", async () => {
+  const data = randomBytes(2500);
+  for (const chunk of [1, 300, 1000, 4096]) {
+    const sums: Array<[string | undefined, string]> = [];
+    await uploadInParts(
+      chunks(data, chunk),
+      1000,
+      2,
+      async (_, part, crc32) => {
+        sums.push([crc32, crc32Base64(part)]);
+        return 'e';
+      },
+      true,
+    );
+    assert.is(sums.length, 3, `chunks of ${chunk}`);
+    for (const [given, actual] of sums) assert.is(given, actual, `chunks of ${chunk}`);
+  }
+  const given: Array<string | undefined> = [];
+  await uploadInParts(chunks(data, 300), 1000, 2, async (_, __, crc32) => {
+    given.push(crc32);
+    return 'e';
+  });
+  assert.equal(given, [undefined, undefined, undefined]);
 });
 
 test('the last part is shorter; an empty stream is one empty part', async () => {
