@@ -7,9 +7,9 @@
  *
  * Why the CRC32 is summed here: each source chunk is summed right after it is copied in,
  * while its bytes are still in the CPU's cache. Summed once the 8 MiB part was full, the
- * part came back from memory the server was using too: a 1 GiB save spent 0.58 s more
- * client CPU than without a checksum, against 0.19 s summed here, and was 12 % slower
- * (docs/benchmarks.md, "Parts in flight").
+ * part came back from memory the server was using too: in a 1 GiB save that sum cost
+ * about 0.5 s of client CPU, against 0.2 s here (docs/benchmarks.md, "Each part's CRC32
+ * summed while it fills").
  *
  * Why a pool: a fresh buffer per part (Buffer.concat) becomes garbage as soon as its
  * part is sent, and V8 frees such external memory only at its next collection, so the
