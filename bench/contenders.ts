@@ -96,7 +96,7 @@ export const CONTENDERS: readonly Contender[] = [
       exists: 'storage.exists(name): one HEAD',
       delete: 'storage.delete(name): one DELETE',
       saveStream:
-        'storage.save(name, stream) of unknown length: reserve the name (empty conditional PUT), multipart upload in 8 MiB parts, two at a time, completion with If-Match on the reservation',
+        'storage.save(name, stream) of unknown length: reserve the name (empty conditional PUT), multipart upload in 8 MiB parts, two at a time while a third fills, completion with If-Match on the reservation',
       readStream: 'storage.open(name) then file.stream(): one GET',
       saveSized: 'storage.save(name, stream, { size })',
     },
@@ -168,7 +168,7 @@ export const CONTENDERS: readonly Contender[] = [
       exists: 'storage.exists(name): one HeadObject',
       delete: 'storage.delete(name): one DeleteObject',
       saveStream:
-        'storage.save(name, stream) of unknown length: reserve the name (empty conditional PutObject), CreateMultipartUpload, UploadPart (8 MiB parts in 2 reused buffers, 2 at a time), CompleteMultipartUpload with IfMatch on the reservation',
+        'storage.save(name, stream) of unknown length: reserve the name (empty conditional PutObject), CreateMultipartUpload, UploadPart (8 MiB parts in 3 reused buffers, 2 at a time while the third fills), CompleteMultipartUpload with IfMatch on the reservation',
       readStream: 'storage.open(name) then file.stream(): one GetObject',
       saveSized: 'storage.save(name, stream, { size })',
     },

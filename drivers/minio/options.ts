@@ -211,8 +211,8 @@ export const MINIO_OPTIONS = defineOptions('minio', {
     doc: 'bodies up to this size go in one PUT, longer streams in parts of it (5 MiB to 5 GiB)',
   }),
   /**
-   * Parts uploaded at once per upload: memory per upload is about partSize × queueSize,
-   * in buffers reused from part to part. More than the default pays where the network's
+   * Parts uploaded at once per upload, while one more fills: memory per upload is about
+   * partSize × (queueSize + 1), in buffers reused from part to part. More than the default pays where the network's
    * window, not the server's CPU, bounds an upload (docs/benchmarks.md, "Parts in flight").
    */
   queueSize: queueSizeOption('MINIO_MULTIPART_QUEUE_SIZE'),

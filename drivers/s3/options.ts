@@ -187,8 +187,8 @@ export const S3_OPTIONS = defineOptions('s3', {
   conditionalWrites: conditionalWritesOption('S3_CONDITIONAL_WRITES'),
   /**
    * Size in bytes of each multipart part, from 5 MiB to 5 GiB; bodies up to this size
-   * go in one PUT. Memory per upload is about partSize × queueSize, in buffers reused
-   * from part to part; the size doubles after every 1,000 parts.
+   * go in one PUT. Memory per upload is about partSize × (queueSize + 1), in buffers
+   * reused from part to part; the size doubles after every 1,000 parts.
    */
   partSize: option.number({
     min: MIN_PART_SIZE,

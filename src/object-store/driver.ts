@@ -81,7 +81,7 @@ export interface ObjectStoreSettings {
   /** Milliseconds the health check waits for its one probe. */
   healthTimeoutMs: number;
   partSize: number;
-  /** Parts in flight (and in memory) per multipart upload. */
+  /** Parts in flight per multipart upload; one more part's buffer fills meanwhile. */
   parallelParts: number;
   /**
    * False for servers without `If-None-Match` / `If-Match`: check, then write. True:

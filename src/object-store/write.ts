@@ -45,9 +45,10 @@ import type { ConditionalProbe } from './conditional.js';
 import type { Requests } from './requests.js';
 import type { Conditions, ObjectAttributes, UploadedPart } from './transport.js';
 
-// 2 × 8 MiB parts in reused buffers: a 1 GiB save peaks at about +32 MiB, and 4 or 8 in
-// flight measured no faster on a 2-core machine with the server on it; 8 passed the
-// 64 MiB memory target (docs/benchmarks.md, "Parts in flight").
+// 2 × 8 MiB parts in flight and a third filling, in reused buffers: a 1 GiB save peaks
+// at about +27 to +43 MiB; 4 or 8 in flight measured no faster on a 2-core machine with
+// the server on it, and 8 go past the 64 MiB memory target (docs/benchmarks.md, "Parts in
+// flight").
 export const DEFAULT_QUEUE_SIZE = 2;
 const MAX_QUEUE_SIZE = 64;
 
@@ -58,7 +59,7 @@ export function queueSizeOption(env: EnvName) {
     max: MAX_QUEUE_SIZE,
     default: DEFAULT_QUEUE_SIZE,
     env,
-    doc: 'parts in flight (and in memory) per upload',
+    doc: 'parts in flight per upload (one more part in memory fills meanwhile)',
   });
 }
 
@@ -69,7 +70,7 @@ export interface WriteTarget {
   /** The object key of a name (any location prefix added). */
   key(name: string): string;
   partSize: number;
-  /** Parts in flight (and in memory) per upload. */
+  /** Parts in flight per upload; one more part's buffer fills meanwhile (src/parts.ts). */
   parallelParts: number;
   /** False for servers without conditional writes: check, then write (not race-free). */
   conditionalWrites: boolean;

@@ -78,19 +78,29 @@ test('the last part is shorter; an empty stream is one empty part', async () => 
   assert.equal(empty, [0]);
 });
 
-test('at most `parallel` parts in flight, in at most `parallel` buffers', async () => {
+test('at most `parallel` parts in flight, the next one filling in one more buffer and sent as one is done', async () => {
   let inFlight = 0;
   let most = 0;
   const buffers = new Set<ArrayBufferLike>();
-  await uploadInParts(chunks(randomBytes(64_000), 512), 1000, 3, async (_, part) => {
+  const waits: number[] = [];
+  let lastDone = 0;
+  await uploadInParts(chunks(randomBytes(64_000), 512), 1000, 3, async (number, part) => {
     buffers.add(part.buffer);
     most = Math.max(most, ++inFlight);
+    // From the fourth part on, each starts when one in flight is done: it was full already.
+    if (number > 3) waits.push(performance.now() - lastDone);
     await sleep(2);
     inFlight--;
+    lastDone = performance.now();
     return 'e';
   });
   assert.is(most, 3);
-  assert.ok(buffers.size <= 3, `${buffers.size} buffers`);
+  assert.is(buffers.size, 4, `${buffers.size} buffers`);
+  waits.sort((a, b) => a - b);
+  assert.ok(
+    (waits[Math.floor(waits.length / 2)] as number) < 1,
+    `median wait ${waits[Math.floor(waits.length / 2)]} ms`,
+  );
 });
 
 test('a failed part rejects after the parts in flight have settled, and no part starts after it', async () => {
@@ -116,6 +126,28 @@ test('a failed part rejects after the parts in flight have settled, and no part 
   assert.is(events.at(-1), 'rejected', events.join(', '));
   assert.ok(events.includes('done 3') || !started.includes(3), 'part 3 settled before the rejection');
   assert.ok(Math.max(...started) <= 3, `parts started: ${started.join(',')}`);
+});
+
+test('a part that fails while the source is slow to give its next chunk fails the upload', async () => {
+  const failure = new Error('part 1 failed');
+  async function* slow(): AsyncGenerator<Buffer> {
+    for (let i = 0; i < 10; i++) {
+      await sleep(5);
+      yield randomBytes(1000);
+    }
+  }
+  const started: number[] = [];
+  try {
+    await uploadInParts(slow(), 1000, 2, async (number) => {
+      started.push(number);
+      if (number === 1) throw failure;
+      return 'e';
+    });
+    assert.unreachable('should reject');
+  } catch (error) {
+    assert.is(error, failure);
+  }
+  assert.ok(Math.max(...started) <= 3, `parts started after the failure: ${started.join(',')}`);
 });
 
 test('a failing source rejects with its error after the parts in flight have settled', async () => {
