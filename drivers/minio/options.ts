@@ -212,8 +212,9 @@ export const MINIO_OPTIONS = defineOptions('minio', {
   }),
   /**
    * Parts uploaded at once per upload, while one more fills: memory per upload is about
-   * partSize × (queueSize + 1), in buffers reused from part to part. More than the default pays where the network's
-   * window, not the server's CPU, bounds an upload (docs/benchmarks.md, "Parts in flight").
+   * partSize × (queueSize + 1), in buffers reused from part to part. More than the
+   * default pays where the network's window, not the server's CPU, bounds an upload
+   * (docs/benchmarks.md, "Parts in flight").
    */
   queueSize: queueSizeOption('MINIO_MULTIPART_QUEUE_SIZE'),
   /**
