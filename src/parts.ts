@@ -96,8 +96,9 @@ export async function uploadInParts(
     await Promise.race(running);
     stopIfFailed();
   };
-  /** Sends a full part as soon as fewer than `parallel` are in flight. */
+  /** Sends a full part as soon as fewer than `parallel` are in flight; none after a failure. */
   const send = async (slot: Buffer, length: number, sum: Crc32 | undefined): Promise<void> => {
+    stopIfFailed();
     while (running.size >= parallel) await settleOne();
     launch(slot, length, sum);
   };

@@ -150,6 +150,26 @@ test('a part that fails while the source is slow to give its next chunk fails th
   assert.ok(Math.max(...started) <= 3, `parts started after the failure: ${started.join(',')}`);
 });
 
+test('a part that fails while the source ends sends no last part after it', async () => {
+  const failure = new Error('part 1 failed');
+  async function* ending(): AsyncGenerator<Buffer> {
+    yield randomBytes(1500);
+    await sleep(5);
+  }
+  const started: number[] = [];
+  try {
+    await uploadInParts(ending(), 1000, 2, async (number) => {
+      started.push(number);
+      if (number === 1) throw failure;
+      return 'e';
+    });
+    assert.unreachable('should reject');
+  } catch (error) {
+    assert.is(error, failure);
+  }
+  assert.equal(started, [1]);
+});
+
 test('a failing source rejects with its error after the parts in flight have settled', async () => {
   const boom = new Error('source broke');
   async function* broken(): AsyncGenerator<Buffer> {
